@@ -4,6 +4,7 @@ import (
 	"crypto/subtle"
 	"io"
 	"math/big"
+	"slices"
 
 	"filippo.io/edwards25519"
 )
@@ -100,14 +101,34 @@ func (s *edScalar) SetUint64(v uint64) Scalar {
 	return s
 }
 
-// SetUniformBytes interprets b as a little-endian integer mod L.
+// edTwo512 is 2^512 mod L.
+var edTwo512 = func() *edwards25519.Scalar {
+	var b [32]byte
+	new(big.Int).Mod(new(big.Int).Lsh(big.NewInt(1), 512), ed25519Order).FillBytes(b[:])
+	slices.Reverse(b[:])
+	s, _ := edwards25519.NewScalar().SetCanonicalBytes(b[:])
+	return s
+}()
+
+// SetUniformBytes interprets b (at most 80 bytes) as a little-endian
+// integer mod L, in constant time: b = lo + hi·2^512 with lo the first 64
+// bytes.
 func (s *edScalar) SetUniformBytes(b []byte) (Scalar, error) {
-	if len(b) > 64 {
+	if len(b) > 80 {
 		return nil, ErrInvalidScalar
 	}
-	var wide [64]byte
-	copy(wide[:], b)
-	s.s.SetUniformBytes(wide[:]) //nolint:errcheck // length is 64
+	var lo, hi [64]byte
+	copy(lo[:], b)
+	if len(b) > 64 {
+		copy(hi[:], b[64:])
+	}
+	var h edwards25519.Scalar
+	h.SetUniformBytes(hi[:])   //nolint:errcheck // length is 64
+	s.s.SetUniformBytes(lo[:]) //nolint:errcheck // length is 64
+	s.s.MultiplyAdd(&h, edTwo512, &s.s)
+	clear(lo[:])
+	clear(hi[:])
+	h = *edwards25519.NewScalar()
 	return s, nil
 }
 

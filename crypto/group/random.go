@@ -2,6 +2,7 @@ package group
 
 import (
 	"errors"
+	"fmt"
 	"io"
 )
 
@@ -12,7 +13,7 @@ func randomScalar(g Group, rand io.Reader) (Scalar, error) {
 	defer clear(buf)
 	for range 8 {
 		if _, err := io.ReadFull(rand, buf); err != nil {
-			return nil, errors.New("group: reading randomness: " + err.Error())
+			return nil, fmt.Errorf("group: reading randomness: %w", err)
 		}
 		s, err := g.NewScalar().SetUniformBytes(buf)
 		if err != nil {
