@@ -19,6 +19,7 @@ var allGroups = []struct {
 	{Secp256k1, false},
 	{Edwards25519, true},
 	{Ristretto255, true},
+	{P256, false},
 }
 
 // scalarToInt decodes s.Bytes() in the group's byte order.
