@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-var p256P = func() *big.Int {
+var p256Prime = func() *big.Int {
 	p, _ := new(big.Int).SetString("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff", 16)
 	return p
 }()
@@ -15,10 +15,10 @@ var p256P = func() *big.Int {
 // p256HasRoot reports whether x^3−3x+b is a square mod p.
 func p256HasRoot(x *big.Int) bool {
 	b, _ := new(big.Int).SetString("5ac635d8aa3a93e7b3ebbd55769886bc651d06b0cc53b0f63bce3c3e27d2604b", 16)
-	r := new(big.Int).Exp(x, big.NewInt(3), p256P)
-	r.Sub(r, new(big.Int).Mul(big.NewInt(3), x)).Add(r, b).Mod(r, p256P)
-	e := new(big.Int).Rsh(new(big.Int).Sub(p256P, big.NewInt(1)), 1)
-	return r.Sign() == 0 || new(big.Int).Exp(r, e, p256P).Cmp(big.NewInt(1)) == 0
+	r := new(big.Int).Exp(x, big.NewInt(3), p256Prime)
+	r.Sub(r, new(big.Int).Mul(big.NewInt(3), x)).Add(r, b).Mod(r, p256Prime)
+	e := new(big.Int).Rsh(new(big.Int).Sub(p256Prime, big.NewInt(1)), 1)
+	return r.Sign() == 0 || new(big.Int).Exp(r, e, p256Prime).Cmp(big.NewInt(1)) == 0
 }
 
 func TestP256RejectsBadElementEncodings(t *testing.T) {
@@ -33,8 +33,8 @@ func TestP256RejectsBadElementEncodings(t *testing.T) {
 	for p256HasRoot(nonRes) {
 		nonRes.Add(nonRes, big.NewInt(1))
 	}
-	xHigh := new(big.Int).Add(p256P, big.NewInt(0))
-	for !p256HasRoot(new(big.Int).Sub(xHigh, p256P)) {
+	xHigh := new(big.Int).Add(p256Prime, big.NewInt(0))
+	for !p256HasRoot(new(big.Int).Sub(xHigh, p256Prime)) {
 		xHigh.Add(xHigh, big.NewInt(1))
 	}
 	cases := map[string][]byte{
@@ -43,7 +43,7 @@ func TestP256RejectsBadElementEncodings(t *testing.T) {
 		"prefix 0x05":              append([]byte{0x05}, gen[1:]...),
 		"identity (single 0x00)":   {0x00},
 		"33 zero bytes":            make([]byte, 33),
-		"x = p":                    compressed(0x02, p256P),
+		"x = p":                    compressed(0x02, p256Prime),
 		"x ≥ p aliasing a valid x": compressed(0x03, xHigh),
 		"x with no square root":    compressed(0x02, nonRes),
 	}
