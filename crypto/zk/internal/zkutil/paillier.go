@@ -1,0 +1,181 @@
+package zkutil
+
+import (
+	"io"
+	"math/big"
+
+	"github.com/cronokirby/saferith"
+
+	"github.com/custos-mpc/custos/crypto/paillier/arith"
+	"github.com/custos-mpc/custos/crypto/zk"
+)
+
+// Prover is the constant-time Paillier and ring-Pedersen arithmetic of a
+// prover for one Paillier modulus N (CGGMP21 Definition 2.2: enc(m; ρ) =
+// (1+N)^m·ρ^N mod N²). When the prover owns N (its own key) it passes the
+// factors' CRT context and every exponentiation is done modulo p², q² (or
+// p, q) with the exponent reduced modulo the group order.
+type Prover struct {
+	N, N2   *big.Int
+	sN, sN2 *saferith.Modulus
+	aN, aN2 *arith.Modulus
+	crt     *arith.CRT // nil unless the prover owns N
+}
+
+// NewProver prepares the arithmetic modulo n; crt may be nil.
+func NewProver(n *big.Int, crt *arith.CRT) (*Prover, error) {
+	n2 := new(big.Int).Mul(n, n)
+	aN, err := arith.NewModulus(n)
+	if err != nil {
+		return nil, err
+	}
+	aN2, err := arith.NewModulus(n2)
+	if err != nil {
+		return nil, err
+	}
+	if crt != nil && crt.N().Cmp(n) != 0 {
+		crt = nil
+	}
+	return &Prover{
+		N: n, N2: n2,
+		sN:  saferith.ModulusFromBytes(n.Bytes()),
+		sN2: saferith.ModulusFromBytes(n2.Bytes()),
+		aN:  aN, aN2: aN2, crt: crt,
+	}, nil
+}
+
+// RhoN returns ρ^N mod N² for a secret ρ ∈ Z*_N, in constant time.
+func (p *Prover) RhoN(rho *big.Int) *big.Int {
+	if p.crt != nil {
+		return p.crt.ExpN2(rho, p.N, p.N.BitLen())
+	}
+	return p.aN2.ExpCT(rho, p.N, p.N.BitLen())
+}
+
+// Enc returns (1+N)^m·ρ^N mod N² for a secret signed m with |m| < 2^mBits
+// and a secret ρ, in constant time: (1+N)^m = 1 + (m mod N)·N mod N², with
+// m mod N computed by saferith.
+func (p *Prover) Enc(m *big.Int, mBits int, rho *big.Int) *big.Int {
+	return p.mulCT(p.onePlusMN(m, mBits), natOf(p.RhoN(rho), p.N2), p.sN2).Big()
+}
+
+func (p *Prover) onePlusMN(m *big.Int, mBits int) *saferith.Nat {
+	var mi saferith.Int
+	mi.SetBig(m, mBits+1)
+	mm := mi.Mod(p.sN)
+	var nN saferith.Nat
+	nN.SetBig(p.N, p.N.BitLen())
+	prod := new(saferith.Nat).Mul(mm, &nN, 2*p.N.BitLen())
+	one := new(saferith.Nat).SetUint64(1)
+	out := new(saferith.Nat).ModAdd(prod, one, p.sN2)
+	mi.SetUint64(0)
+	mm.SetUint64(0)
+	prod.SetUint64(0)
+	return out
+}
+
+// AffineCT returns C^a·(1+N)^b·ρ^N mod N² for a public C ∈ Z*_{N²} and
+// secrets a (|a| < 2^aBits), b (|b| < 2^bBits), ρ: the first message A of
+// Π^aff-g and Π^aff-g*, and of Π^dec with a negated.
+func (p *Prover) AffineCT(c, a *big.Int, aBits int, b *big.Int, bBits int, rho *big.Int) *big.Int {
+	var ca *big.Int
+	if p.crt != nil {
+		ca = p.crt.ExpN2(c, a, aBits)
+	} else {
+		ca = p.aN2.ExpSignedCT(c, a, aBits)
+	}
+	x := p.mulCT(p.onePlusMN(b, bBits), natOf(p.RhoN(rho), p.N2), p.sN2)
+	return p.mulCT(natOf(ca, p.N2), x, p.sN2).Big()
+}
+
+// MaskNonce returns r·ρ^e mod N for secrets r, ρ ∈ Z*_N and a public
+// signed e (the responses w = r·ρ^e of the Paillier range proofs). A
+// negative e uses saferith's constant-time inverse.
+func (p *Prover) MaskNonce(r, rho, e *big.Int) *big.Int {
+	var pe *big.Int
+	if p.crt != nil {
+		pe = p.crt.ExpN(rho, e, e.BitLen()+1)
+	} else {
+		pe = p.aN.ExpCT(rho, new(big.Int).Abs(e), e.BitLen())
+		if e.Sign() < 0 {
+			var x saferith.Nat
+			x.SetBig(pe, p.N.BitLen())
+			inv := new(saferith.Nat).ModInverse(&x, p.sN)
+			pe = inv.Big()
+		}
+	}
+	return p.mulCT(natOf(r, p.N), natOf(pe, p.N), p.sN).Big()
+}
+
+func natOf(x, m *big.Int) *saferith.Nat {
+	return new(saferith.Nat).SetBig(x, m.BitLen())
+}
+
+func (p *Prover) mulCT(a, b *saferith.Nat, m *saferith.Modulus) *saferith.Nat {
+	return new(saferith.Nat).ModMul(a, b, m)
+}
+
+// Commit returns s^x·t^y mod N̂ for secret signed x, y with |x| < 2^xBits
+// and |y| < 2^yBits, in constant time (CGGMP21 Definition 2.4, ring-Pedersen
+// commitment).
+func Commit(rp *zk.RingPedersen, m *arith.Modulus, sm *saferith.Modulus, x *big.Int, xBits int, y *big.Int, yBits int) *big.Int {
+	sx := m.ExpSignedCT(rp.S, x, xBits)
+	ty := m.ExpSignedCT(rp.T, y, yBits)
+	return new(saferith.Nat).ModMul(natOf(sx, rp.N), natOf(ty, rp.N), sm).Big()
+}
+
+// Pedersen is the prover's view of the verifier's ring-Pedersen
+// parameters, prepared for constant-time commitments.
+type Pedersen struct {
+	RP *zk.RingPedersen
+	m  *arith.Modulus
+	sm *saferith.Modulus
+}
+
+// NewPedersen prepares rp for commitments.
+func NewPedersen(rp *zk.RingPedersen) (*Pedersen, error) {
+	if err := rp.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := arith.NewModulus(rp.N)
+	if err != nil {
+		return nil, err
+	}
+	return &Pedersen{RP: rp, m: m, sm: saferith.ModulusFromBytes(rp.N.Bytes())}, nil
+}
+
+// Commit returns s^x·t^y mod N̂ in constant time.
+func (pd *Pedersen) Commit(x *big.Int, xBits int, y *big.Int, yBits int) *big.Int {
+	return Commit(pd.RP, pd.m, pd.sm, x, xBits, y, yBits)
+}
+
+// BitsScaled returns the bit bound of values in ±2^bits·n.
+func BitsScaled(bits int, n *big.Int) int { return bits + n.BitLen() }
+
+// --- verifier side: variable time, public values only.
+
+// ExpVar is base^e mod m for public values; a negative e inverts the base
+// (the caller has checked it is a unit).
+func ExpVar(base, e, m *big.Int) *big.Int { return arith.ExpVar(base, e, m) }
+
+// MulMod returns a·b mod m.
+func MulMod(a, b, m *big.Int) *big.Int {
+	r := new(big.Int).Mul(a, b)
+	return r.Mod(r, m)
+}
+
+// EncVar returns (1+N)^m·ρ^N mod N² for public values.
+func EncVar(n, n2, m, rho *big.Int) *big.Int {
+	x := new(big.Int).Mod(m, n)
+	x.Mul(x, n)
+	x.Add(x, big.NewInt(1))
+	return MulMod(x, arith.ExpVar(rho, n, n2), n2)
+}
+
+// PedersenVar returns s^x·t^y mod N̂ for public x, y.
+func PedersenVar(rp *zk.RingPedersen, x, y *big.Int) *big.Int {
+	return arith.MultiExpVar(rp.N, []*big.Int{rp.S, rp.T}, []*big.Int{x, y})
+}
+
+// SampleNonce is SampleUnit, named for Paillier nonces.
+func SampleNonce(rand io.Reader, n *big.Int) (*big.Int, error) { return SampleUnit(rand, n) }
