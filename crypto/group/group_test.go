@@ -20,6 +20,7 @@ var allGroups = []struct {
 	{Edwards25519, true},
 	{Ristretto255, true},
 	{P256, false},
+	{Edwards448, true},
 }
 
 // scalarToInt decodes s.Bytes() in the group's byte order.
