@@ -1,0 +1,320 @@
+package frost
+
+import (
+	"crypto/rand"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/custos-mpc/custos/crypto/group"
+	"github.com/custos-mpc/custos/protocol/round"
+	"github.com/custos-mpc/custos/protocol/sim"
+)
+
+// expectDKGAbort runs a 3-of-5 DKG with the given faults and asserts that
+// every honest party aborts naming exactly want, and that no party outputs
+// a key share.
+func expectDKGAbort(t *testing.T, s *Suite, want []round.PartyID, faults ...sim.Fault) {
+	t.Helper()
+	net := &sim.Network{Faults: faults}
+	res := net.Run(dkgParties(t, s, newSession(t), 3, ids(5)))
+	aborted := 0
+	for id, o := range res {
+		if o.Result != nil {
+			t.Errorf("party %d produced a key share despite the fault", id)
+		}
+		if slices.Contains(want, id) || o.Err == nil {
+			continue
+		}
+		var ae *round.AbortError
+		if !errors.As(o.Err, &ae) {
+			continue // stalled behind another party's abort
+		}
+		aborted++
+		if !slices.Equal(ae.Culprits, want) {
+			t.Errorf("party %d blames %v, want %v (%v)", id, ae.Culprits, want, o.Err)
+		}
+	}
+	if aborted == 0 {
+		t.Fatalf("no honest party aborted: %v", res)
+	}
+}
+
+// broadcastPayload rewrites party from's round-1 broadcast with f.
+func corruptBroadcast(from round.PartyID, f func([]byte) []byte) sim.Fault {
+	return sim.Corrupt(sim.Match{From: from, Round: 1, Kind: round.KindRound}, func(p []byte) []byte {
+		if len(p) > 40 { // the broadcast, not a 2+32-byte share
+			return f(p)
+		}
+		return p
+	})
+}
+
+func TestDKGAbortsNamingTheCulprit(t *testing.T) {
+	for _, s := range []*Suite{Ed25519, Secp256k1} {
+		g := s.Group
+		el := g.ElementLen()
+		sl := g.ScalarLen()
+		hdr := 2 + 2 // version, suite, threshold
+		t.Run(s.Name+": a share that does not match the commitment names its dealer", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{2}, sim.Corrupt(
+				sim.Match{From: 2, To: 4, Round: 1, Kind: round.KindRound},
+				func(p []byte) []byte {
+					if len(p) == 2+sl {
+						x, _ := g.RandomScalar(rand.Reader)
+						return append(p[:2], x.Bytes()...)
+					}
+					return p
+				}))
+		})
+		t.Run(s.Name+": an invalid proof of possession names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{3}, corruptBroadcast(3, func(p []byte) []byte {
+				mu, _ := g.RandomScalar(rand.Reader)
+				copy(p[len(p)-sl:], mu.Bytes())
+				return p
+			}))
+		})
+		t.Run(s.Name+": a rogue key (commitment replaced, proof kept) names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{5}, corruptBroadcast(5, func(p []byte) []byte {
+				x, _ := g.RandomScalar(rand.Reader)
+				copy(p[hdr:hdr+el], g.NewElement().ScalarBaseMult(x).Bytes())
+				return p
+			}))
+		})
+		t.Run(s.Name+": a proof of possession replayed from another session names its sender", func(t *testing.T) {
+			old := &sim.Network{}
+			old.Run(dkgParties(t, s, newSession(t), 3, ids(5)))
+			var replay []byte
+			for _, m := range old.Log {
+				if m.From == 1 && m.IsBroadcast() && m.Kind == round.KindRound {
+					replay = m.Payload
+				}
+			}
+			expectDKGAbort(t, s, []round.PartyID{1}, corruptBroadcast(1, func([]byte) []byte {
+				return slices.Clone(replay)
+			}))
+		})
+		t.Run(s.Name+": a wrong-length commitment vector names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{2}, corruptBroadcast(2, func(p []byte) []byte {
+				p[3]-- // claims threshold 2 and carries one element fewer
+				return append(p[:hdr], p[hdr+el:]...)
+			}))
+		})
+		t.Run(s.Name+": the identity as a commitment names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{4}, corruptBroadcast(4, func(p []byte) []byte {
+				copy(p[hdr+el:hdr+2*el], g.NewElement().Bytes())
+				return p
+			}))
+		})
+		t.Run(s.Name+": an off-curve commitment names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{4}, corruptBroadcast(4, func(p []byte) []byte {
+				for i := hdr; i < hdr+el; i++ {
+					p[i] = 0xff
+				}
+				if s == Secp256k1 {
+					p[hdr] = 0x02
+				}
+				return p
+			}))
+		})
+		t.Run(s.Name+": an equivocated broadcast is caught by the echo and names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{2}, sim.Equivocate(2, 1, 5, func(p []byte) []byte {
+				if len(p) > 40 {
+					x, _ := g.RandomScalar(rand.Reader)
+					copy(p[hdr+el:hdr+2*el], g.NewElement().ScalarBaseMult(x).Bytes())
+				}
+				return p
+			}))
+		})
+	}
+	t.Run("a small-order commitment point names its sender", func(t *testing.T) {
+		// (0, −1) has order 2 on edwards25519: y = −1 = p − 1, encoded little-endian.
+		order2 := []byte{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
+		expectDKGAbort(t, Ed25519, []round.PartyID{3}, corruptBroadcast(3, func(p []byte) []byte {
+			copy(p[4+32:4+64], order2)
+			return p
+		}))
+	})
+}
+
+func TestDKGToleratesDuplicatesReorderingAndForeignReplays(t *testing.T) {
+	s := Ed25519
+	old := &sim.Network{}
+	old.Run(dkgParties(t, s, newSession(t), 3, ids(5)))
+	net := &sim.Network{
+		Reorder: true, Seed: 7,
+		Faults: []sim.Fault{
+			sim.Duplicate(sim.Match{From: 2}),
+			sim.Replay(sim.Match{From: 4}, old.Log), // rejected: wrong session
+		},
+	}
+	res := net.Run(dkgParties(t, s, newSession(t), 3, ids(5)))
+	for id, o := range res {
+		if o.Err != nil {
+			t.Fatalf("party %d: %v", id, o.Err)
+		}
+	}
+}
+
+func TestDKGStallsWhenAMessageIsDropped(t *testing.T) {
+	net := &sim.Network{Faults: []sim.Fault{sim.Drop(sim.Match{From: 2, To: 3, Round: 1, Kind: round.KindRound})}}
+	res := net.Run(dkgParties(t, Ed25519, newSession(t), 3, ids(5)))
+	if !errors.Is(res[3].Err, sim.ErrStalled) {
+		t.Fatalf("party 3 did not stall: %v", res[3].Err)
+	}
+	for id, o := range res {
+		if o.Result != nil && id == 3 {
+			t.Fatal("party 3 finished without party 2's message")
+		}
+	}
+}
+
+func TestAggregateNamesInvalidShares(t *testing.T) {
+	for _, s := range []*Suite{Ed25519, Secp256k1, BIP340} {
+		t.Run(s.Name, func(t *testing.T) {
+			shares := runDKG(t, s, 3, 5)
+			msg := make([]byte, 32)
+			signers := []round.PartyID{1, 2, 4, 5}
+			pkg := &SigningPackage{Message: msg}
+			nonces := map[round.PartyID]*Nonces{}
+			for _, id := range signers {
+				n, _ := Commit(rand.Reader, shares[id])
+				nonces[id] = n
+				pkg.Commitments = append(pkg.Commitments, n.Commitment())
+			}
+			var zs []SignatureShare
+			for _, id := range signers {
+				z, err := Sign(shares[id], nonces[id], msg, pkg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if id == 2 || id == 5 {
+					z.Z.Add(z.Z, s.Group.NewScalar().SetUint64(1))
+				}
+				zs = append(zs, *z)
+			}
+			sig, err := Aggregate(shares[1].Public, pkg, zs)
+			if sig != nil {
+				t.Fatal("a signature was produced from invalid shares")
+			}
+			if got := round.Culprits(err); !slices.Equal(got, []round.PartyID{2, 5}) {
+				t.Fatalf("culprits %v, want [2 5] (%v)", got, err)
+			}
+			if err := VerifyShare(shares[1].Public, pkg, zs[1]); !slices.Equal(round.Culprits(err), []round.PartyID{2}) {
+				t.Fatalf("VerifyShare: %v", err)
+			}
+			// A missing share names the signer that withheld it.
+			_, err = Aggregate(shares[1].Public, pkg, []SignatureShare{zs[0], zs[2]})
+			if got := round.Culprits(err); !slices.Equal(got, []round.PartyID{2, 5}) {
+				t.Fatalf("withheld shares: culprits %v", got)
+			}
+		})
+	}
+}
+
+func TestSignerRefusesTamperedCommitmentLists(t *testing.T) {
+	s := Ed25519
+	shares := runDKG(t, s, 3, 5)
+	msg := []byte("pay 1 BTC to bc1q...")
+	fresh := func() (map[round.PartyID]*Nonces, []Commitment) {
+		ns := map[round.PartyID]*Nonces{}
+		var list []Commitment
+		for _, id := range []round.PartyID{1, 2, 3} {
+			n, _ := Commit(rand.Reader, shares[id])
+			ns[id] = n
+			list = append(list, n.Commitment())
+		}
+		return ns, list
+	}
+	other, _ := Commit(rand.Reader, shares[1])
+	cases := map[string]func([]Commitment) ([]Commitment, []byte){
+		"own commitment missing": func(l []Commitment) ([]Commitment, []byte) {
+			return []Commitment{l[1], l[2], {ID: 4, Hiding: l[0].Hiding, Binding: l[0].Binding}}, msg
+		},
+		"own commitment altered": func(l []Commitment) ([]Commitment, []byte) {
+			l[0].Binding = other.Commitment().Binding
+			return l, msg
+		},
+		"duplicate identifier": func(l []Commitment) ([]Commitment, []byte) {
+			return []Commitment{l[0], l[1], l[1], l[2]}, msg
+		},
+		"list not sorted": func(l []Commitment) ([]Commitment, []byte) {
+			return []Commitment{l[0], l[2], l[1]}, msg
+		},
+		"fewer than threshold signers": func(l []Commitment) ([]Commitment, []byte) {
+			return l[:2], msg
+		},
+		"a signer that holds no share": func(l []Commitment) ([]Commitment, []byte) {
+			l[2].ID = 9
+			return l, msg
+		},
+		"an identity commitment": func(l []Commitment) ([]Commitment, []byte) {
+			l[1].Hiding = s.Group.NewElement()
+			return l, msg
+		},
+		"another message than the approved one": func(l []Commitment) ([]Commitment, []byte) {
+			return l, []byte("pay 100 BTC to the attacker")
+		},
+	}
+	for name, tamper := range cases {
+		t.Run(name, func(t *testing.T) {
+			ns, list := fresh()
+			tl, m := tamper(list)
+			z, err := Sign(shares[1], ns[1], msg, &SigningPackage{Message: m, Commitments: tl})
+			if err == nil || z != nil {
+				t.Fatal("signer produced a share for a tampered package")
+			}
+			if !ns[1].Used() {
+				t.Fatal("refused nonces were not destroyed")
+			}
+		})
+	}
+}
+
+func TestNoncesSignOnce(t *testing.T) {
+	shares := runDKG(t, Secp256k1, 2, 3)
+	n1, _ := Commit(rand.Reader, shares[1])
+	n2, _ := Commit(rand.Reader, shares[2])
+	pkg := &SigningPackage{Message: []byte("m"), Commitments: []Commitment{n1.Commitment(), n2.Commitment()}}
+	if _, err := Sign(shares[1], n1, pkg.Message, pkg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Sign(shares[1], n1, pkg.Message, pkg); !errors.Is(err, ErrNonceReused) {
+		t.Fatalf("second sign with the same nonces: %v", err)
+	}
+	if _, err := MarshalNonces(n1); !errors.Is(err, ErrNonceReused) {
+		t.Fatal("used nonces can still be exported")
+	}
+
+	pool := NewNoncePool(shares[2])
+	cs, err := pool.Preprocess(rand.Reader, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Take(cs[1]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Take(cs[1]); err == nil {
+		t.Fatal("a preprocessed commitment was handed out twice")
+	}
+	if pool.Len() != 2 {
+		t.Fatalf("pool has %d nonces, want 2", pool.Len())
+	}
+}
+
+func TestIdentifiersMustBeNonzeroAndDistinct(t *testing.T) {
+	for _, bad := range [][]round.PartyID{{0, 1, 2}, {1, 2, 2}} {
+		if _, err := round.NewParties(bad); err == nil {
+			t.Fatalf("party list %v accepted", bad)
+		}
+	}
+	shares := runDKG(t, Ed25519, 2, 3)
+	z := MarshalSignatureShare(Ed25519, SignatureShare{ID: 1, Z: Ed25519.Group.NewScalar()})
+	z[2], z[3] = 0, 0
+	if _, err := ParseSignatureShare(Ed25519, z); err == nil {
+		t.Fatal("share with identifier 0 parsed")
+	}
+	_ = shares
+	var _ group.Element
+}

@@ -1,0 +1,164 @@
+package frost
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/custos-mpc/custos/crypto/group"
+	"github.com/custos-mpc/custos/crypto/vss"
+	"github.com/custos-mpc/custos/protocol/round"
+)
+
+// SigningPackage is what the coordinator hands every signer in round two:
+// the message and the commitment list (RFC 9591 Section 5.2). For the
+// BIP340 suite, MerkleRoot is the BIP341 script-tree root the key-path
+// tweak commits to (nil for a key with no script tree).
+type SigningPackage struct {
+	Message     []byte
+	Commitments []Commitment
+	MerkleRoot  []byte
+}
+
+// signingContext is everything derived from a signing package that signers
+// and the aggregator compute identically.
+type signingContext struct {
+	suite  *Suite
+	pkg    *SigningPackage
+	ids    []uint64
+	rho    map[round.PartyID]group.Scalar
+	R      group.Element // group commitment, normalised for BIP340
+	c      group.Scalar  // challenge
+	verKey group.Element // the key the final signature verifies under
+	// BIP340 sign adjustments (both 1 for the RFC suites): each share is
+	// nonceSign·(d + e·ρ) + keySign·λ·sk·c, and tweakAdd is added to z.
+	nonceSign group.Scalar
+	keySign   group.Scalar
+	tweakAdd  group.Scalar
+}
+
+var errEmptyList = errors.New("frost: empty commitment list")
+
+// checkCommitmentList enforces the RFC's conditions on the list a signer or
+// aggregator is given: sorted by identifier without duplicates, at least
+// threshold entries, each from a holder of the key.
+func checkCommitmentList(pub *PublicKey, list []Commitment) error {
+	if len(list) == 0 {
+		return errEmptyList
+	}
+	if len(list) < pub.Threshold {
+		return fmt.Errorf("frost: %d commitments, threshold is %d", len(list), pub.Threshold)
+	}
+	for i, c := range list {
+		if i > 0 && list[i-1].ID >= c.ID {
+			return errors.New("frost: commitment list not sorted or has duplicates")
+		}
+		if _, ok := pub.Shares[c.ID]; !ok {
+			return fmt.Errorf("frost: commitment from party %d, which holds no share of the key", c.ID)
+		}
+		if c.Hiding == nil || c.Binding == nil || c.Hiding.IsIdentity() || c.Binding.IsIdentity() {
+			return fmt.Errorf("frost: commitment from party %d is the identity", c.ID)
+		}
+	}
+	return nil
+}
+
+// encodeCommitmentList is RFC 9591 Section 4.3 encode_group_commitment_list.
+func encodeCommitmentList(s *Suite, list []Commitment) []byte {
+	g := s.Group
+	out := make([]byte, 0, len(list)*(g.ScalarLen()+2*g.ElementLen()))
+	for _, c := range list {
+		out = append(out, g.NewScalar().SetUint64(uint64(c.ID)).Bytes()...)
+		out = append(out, c.Hiding.Bytes()...)
+		out = append(out, c.Binding.Bytes()...)
+	}
+	return out
+}
+
+func newSigningContext(pub *PublicKey, pkg *SigningPackage) (*signingContext, error) {
+	s := pub.Suite
+	g := s.Group
+	if err := checkCommitmentList(pub, pkg.Commitments); err != nil {
+		return nil, err
+	}
+	if !s.taproot && pkg.MerkleRoot != nil {
+		return nil, errors.New("frost: a Taproot merkle root given for a non-BIP340 suite")
+	}
+	sc := &signingContext{suite: s, pkg: pkg,
+		nonceSign: g.NewScalar().SetUint64(1),
+		keySign:   g.NewScalar().SetUint64(1),
+		verKey:    pub.Key,
+	}
+	pkEnc := pub.Key.Bytes()
+	if s.taproot {
+		tw, err := taprootTweak(pub.Key, pkg.MerkleRoot)
+		if err != nil {
+			return nil, err
+		}
+		sc.verKey, sc.keySign, sc.tweakAdd = tw.outputKey, tw.keySign, tw.tweakOut
+		pkEnc = group.XOnlyBytes(tw.outputKey)
+	}
+	// RFC 9591 Section 4.4, compute_binding_factors.
+	prefix := concat(pkEnc, s.h4(pkg.Message), s.h5(encodeCommitmentList(s, pkg.Commitments)))
+	sc.rho = make(map[round.PartyID]group.Scalar, len(pkg.Commitments))
+	sc.ids = make([]uint64, len(pkg.Commitments))
+	hidings := g.NewElement()
+	scal := make([]group.Scalar, len(pkg.Commitments))
+	pts := make([]group.Element, len(pkg.Commitments))
+	for i, c := range pkg.Commitments {
+		r := s.h1(prefix, g.NewScalar().SetUint64(uint64(c.ID)).Bytes())
+		sc.rho[c.ID] = r
+		sc.ids[i] = uint64(c.ID)
+		hidings.Add(hidings, c.Hiding)
+		scal[i], pts[i] = r, c.Binding
+	}
+	// Section 4.5, compute_group_commitment.
+	R := g.NewElement().VarTimeMultiScalarMult(scal, pts)
+	R.Add(R, hidings)
+	if R.IsIdentity() {
+		return nil, errors.New("frost: group commitment is the identity")
+	}
+	if s.taproot && !group.IsYEven(R) {
+		R.Negate(R)
+		sc.nonceSign.Negate(sc.nonceSign)
+	}
+	sc.R = R
+	// Section 4.6, compute_challenge.
+	if s.taproot {
+		sc.c = bip340Challenge(R, sc.verKey, pkg.Message)
+	} else {
+		sc.c = s.h2(R.Bytes(), pkEnc, pkg.Message)
+	}
+	if s.taproot {
+		sc.tweakAdd.Mul(sc.tweakAdd, sc.c)
+	}
+	return sc, nil
+}
+
+func (sc *signingContext) lambda(id round.PartyID) group.Scalar {
+	l, err := vss.Lagrange(sc.suite.Group, sc.ids, uint64(id))
+	if err != nil {
+		panic("frost: lagrange on a checked list: " + err.Error())
+	}
+	return l
+}
+
+// commitmentShare returns nonceSign·(D_i + ρ_i·E_i), the signer's part of R.
+func (sc *signingContext) commitmentShare(c Commitment) group.Element {
+	g := sc.suite.Group
+	e := g.NewElement().VarTimeMultiScalarMult(
+		[]group.Scalar{g.NewScalar().SetUint64(1), sc.rho[c.ID]},
+		[]group.Element{c.Hiding, c.Binding})
+	if !sc.nonceSign.Equal(g.NewScalar().SetUint64(1)) {
+		e.Negate(e)
+	}
+	return e
+}
+
+// signature encodes (R, z): SerializeElement(R) || SerializeScalar(z), or
+// BIP340's x(R) || z.
+func (sc *signingContext) signature(z group.Scalar) []byte {
+	if sc.suite.taproot {
+		return concat(group.XOnlyBytes(sc.R), z.Bytes())
+	}
+	return concat(sc.R.Bytes(), z.Bytes())
+}
