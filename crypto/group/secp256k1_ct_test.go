@@ -1,0 +1,119 @@
+package group
+
+import (
+	"math/big"
+	mrand "math/rand/v2"
+	"testing"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+)
+
+func secpJacEqual(a, b *secp256k1.JacobianPoint) bool {
+	return (&secpElement{p: *a}).Equal(&secpElement{p: *b})
+}
+
+func secpScalarFromBig(v *big.Int) *secp256k1.ModNScalar {
+	var b [32]byte
+	new(big.Int).Mod(v, secpOrder).FillBytes(b[:])
+	var s secp256k1.ModNScalar
+	s.SetBytes(&b)
+	return &s
+}
+
+// TestSecp256k1ConstantTimeMatchesDecred compares the complete-formula
+// multiplications with decred's variable-time ones.
+func TestSecp256k1ConstantTimeMatchesDecred(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(3, 4))
+	var scalars []*secp256k1.ModNScalar
+	for _, v := range []int64{0, 1, 2, 3, 4, 7, 8, 15, 16, 17, 255, 256, 65535, -1, -2, -3, -16} {
+		scalars = append(scalars, secpScalarFromBig(big.NewInt(v)))
+	}
+	half := new(big.Int).Rsh(secpOrder, 1)
+	scalars = append(scalars, secpScalarFromBig(half), secpScalarFromBig(new(big.Int).Add(half, big.NewInt(1))),
+		secpScalarFromBig(new(big.Int).Lsh(big.NewInt(1), 255)), secpScalarFromBig(new(big.Int).Lsh(big.NewInt(1), 128)))
+	n := 2000
+	if testing.Short() {
+		n = 200
+	}
+	for range n {
+		var b [32]byte
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		var s secp256k1.ModNScalar
+		s.SetBytes(&b)
+		scalars = append(scalars, &s)
+	}
+	var p secp256k1.JacobianPoint
+	secp256k1.ScalarBaseMultNonConst(secpScalarFromBig(big.NewInt(0x1234567)), &p)
+	var pz secp256k1.JacobianPoint // same point with Z ≠ 1
+	secp256k1.AddNonConst(&p, &p, &pz)
+	secp256k1.AddNonConst(&pz, &secpG, &pz)
+	var identity secp256k1.JacobianPoint
+	for i, k := range scalars {
+		var want, got secp256k1.JacobianPoint
+		secp256k1.ScalarBaseMultNonConst(k, &want)
+		secpCanonIdentity(&want)
+		secpScalarBaseMultCT(k, &got)
+		if !secpJacEqual(&got, &want) {
+			t.Fatalf("scalar %d: ScalarBaseMult differs", i)
+		}
+		for _, q := range []*secp256k1.JacobianPoint{&p, &pz} {
+			secp256k1.ScalarMultNonConst(k, q, &want)
+			secpCanonIdentity(&want)
+			secpScalarMultCT(k, q, &got)
+			if !secpJacEqual(&got, &want) {
+				t.Fatalf("scalar %d: ScalarMult differs", i)
+			}
+		}
+		if i < 40 {
+			secpScalarMultCT(k, &identity, &got)
+			if !got.Z.IsZero() || !got.X.IsZero() || !got.Y.IsZero() {
+				t.Fatalf("scalar %d: k·O is not the canonical identity", i)
+			}
+		}
+	}
+}
+
+// TestSecp256k1CompleteFormulasEdgeCases exercises the exceptional cases
+// of incomplete formulas: P+P, P+(−P), O+P, P+O, O+O, 2·O.
+func TestSecp256k1CompleteFormulasEdgeCases(t *testing.T) {
+	var pj, nj secp256k1.JacobianPoint
+	secp256k1.ScalarBaseMultNonConst(secpScalarFromBig(big.NewInt(99)), &pj)
+	nj.Set(&pj)
+	nj.Y.Negate(1).Normalize()
+	var p, n, o, r secpProj
+	p.fromJacobian(&pj)
+	n.fromJacobian(&nj)
+	o.setIdentity()
+	check := func(name string, got *secpProj, want *secp256k1.JacobianPoint) {
+		t.Helper()
+		var j secp256k1.JacobianPoint
+		got.toJacobian(&j)
+		w := *want
+		secpCanonIdentity(&w)
+		if !secpJacEqual(&j, &w) {
+			t.Fatalf("%s is wrong", name)
+		}
+	}
+	var two secp256k1.JacobianPoint
+	secp256k1.DoubleNonConst(&pj, &two)
+	var id secp256k1.JacobianPoint
+	r.add(&p, &p)
+	check("P+P", &r, &two)
+	r.double(&p)
+	check("2P", &r, &two)
+	r.add(&p, &n)
+	check("P+(−P)", &r, &id)
+	r.add(&o, &p)
+	check("O+P", &r, &pj)
+	r.add(&p, &o)
+	check("P+O", &r, &pj)
+	r.add(&o, &o)
+	check("O+O", &r, &id)
+	r.double(&o)
+	check("2·O", &r, &id)
+	var back secpProj
+	back.fromJacobian(&id)
+	check("identity round trip", &back, &id)
+}
