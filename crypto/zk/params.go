@@ -3,7 +3,6 @@ package zk
 import (
 	"errors"
 	"fmt"
-	"math/big"
 
 	"github.com/custos-mpc/custos/crypto/group"
 )
@@ -37,13 +36,13 @@ func NewParams(g group.Group) Params {
 }
 
 // Validate checks that p is usable: a group, ℓ at least the bit length of
-// the group order (witnesses are group scalars), positive ε, ℓ' ≥ ℓ and a
+// the group order (witnesses are group scalars), ε ≥ ℓ (the paper takes 2ℓ), ℓ' ≥ ℓ and a
 // repetition count in [1, 256].
 func (p Params) Validate() error {
 	if p.Group == nil {
 		return errors.New("zk: invalid parameters: no group")
 	}
-	if p.L < p.Group.Order().BitLen() || p.Epsilon <= 0 || p.LPrime < p.L {
+	if p.L < p.Group.Order().BitLen() || p.Epsilon < p.L || p.LPrime < p.L {
 		return fmt.Errorf("zk: invalid parameters: ℓ=%d ℓ'=%d ε=%d for a %d-bit group", p.L, p.LPrime, p.Epsilon, p.Group.Order().BitLen())
 	}
 	if p.L+p.Epsilon > 1<<14 || p.LPrime+p.Epsilon > 1<<14 {
@@ -67,41 +66,4 @@ type Context struct {
 	// Verifier is the verifier's party identifier. Proofs addressed to
 	// every party (Π^sch, Π^elog, Π^aff-g*, Π^dec) leave it empty.
 	Verifier []byte
-}
-
-// RingPedersen are a verifier's ring-Pedersen parameters (N̂, s, t), as
-// produced with a Π^prm proof in the auxiliary-information phase (CGGMP21
-// Fig. 6) and carried by pedersen.Parameters. Range proofs are made under
-// the verifier's parameters: one proof per verifier.
-type RingPedersen struct {
-	N, S, T *big.Int
-}
-
-// Validate checks the shape the proofs rely on: N̂ odd and > 2^1024 bits
-// is not enforced here (the aux-info phase checks sizes and Π^prm); s and
-// t must be units of Z*_N̂ other than 1.
-func (rp *RingPedersen) Validate() error {
-	if rp == nil || rp.N == nil || rp.S == nil || rp.T == nil {
-		return errors.New("zk: ring-pedersen parameters: missing value")
-	}
-	if rp.N.Sign() <= 0 || rp.N.Bit(0) == 0 || rp.N.BitLen() < 64 {
-		return errors.New("zk: ring-pedersen parameters: modulus must be odd and large")
-	}
-	one := big.NewInt(1)
-	for _, v := range []*big.Int{rp.S, rp.T} {
-		if v.Sign() <= 0 || v.Cmp(rp.N) >= 0 || v.Cmp(one) == 0 || new(big.Int).GCD(nil, nil, v, rp.N).Cmp(one) != 0 {
-			return errors.New("zk: ring-pedersen parameters: s and t must be units other than 1")
-		}
-	}
-	return nil
-}
-
-// ValidatePaillier checks that n is usable as a Paillier modulus in a
-// statement: odd and at least minBits long. (Its proofs Π^mod and Π^fac are
-// checked once, in the auxiliary-information phase.)
-func ValidatePaillier(n *big.Int, minBits int) error {
-	if n == nil || n.Sign() <= 0 || n.Bit(0) == 0 || n.BitLen() < minBits {
-		return fmt.Errorf("zk: paillier modulus: must be odd and at least %d bits", minBits)
-	}
-	return nil
 }

@@ -1,85 +1,81 @@
 // Package zktest provides fixed keys and helpers for the tests of the
-// crypto/zk proofs. The primes are for tests only.
+// crypto/zk proofs. The keys are built from the public test primes of
+// crypto/paillier/testprimes: for tests only.
 package zktest
 
 import (
-	"crypto/sha256"
+	"crypto/sha3"
 	"math/big"
 	"sync"
 	"testing"
 
 	"github.com/custos-mpc/custos/crypto/group"
-	"github.com/custos-mpc/custos/crypto/paillier/arith"
+	"github.com/custos-mpc/custos/crypto/paillier"
+	"github.com/custos-mpc/custos/crypto/paillier/testprimes"
+	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/zk"
 )
 
 // Party holds one party's Paillier key and ring-Pedersen parameters.
 type Party struct {
-	P, Q, N *big.Int
-	CRT     *arith.CRT
-	RP      *zk.RingPedersen
+	SK *paillier.SecretKey
+	PK *paillier.PublicKey
+	RP *pedersen.Parameters
 }
 
 var (
-	once    [2]sync.Once
-	parties [2][]*Party
+	once    sync.Once
+	parties []*Party
+	initErr error
 )
 
-func hexInt(s string) *big.Int {
-	x, ok := new(big.Int).SetString(s, 16)
-	if !ok {
-		panic("zktest: bad hex")
-	}
-	return x
+// Reader is a deterministic random source for building fixed test values.
+func Reader(label string) *sha3.SHAKE {
+	h := sha3.NewSHAKE256()
+	h.Write([]byte("custos/zk/zktest/" + label))
+	return h
 }
 
-func derive(label string, i int, n *big.Int) *big.Int {
-	var buf []byte
-	for c := 0; len(buf) < len(n.Bytes())+16; c++ {
-		h := sha256.Sum256([]byte{byte(i), byte(c), label[0], label[len(label)-1]})
-		buf = append(buf, h[:]...)
-	}
-	x := new(big.Int).SetBytes(buf)
-	return x.Mod(x, n)
-}
-
-// Parties returns three parties (prover, verifier, third) with moduli of
-// 2·primeBits bits; primeBits is 512 (fast unit tests) or 1024 (full size).
-func Parties(tb testing.TB, primeBits int) []*Party {
+// Parties returns three parties (0 = prover, 1 = verifier, 2 = a third
+// party) with 2048-bit Paillier keys and 2048-bit ring-Pedersen parameters,
+// the same on every run.
+func Parties(tb testing.TB) []*Party {
 	tb.Helper()
-	idx, src := 0, primes512
-	if primeBits == 1024 {
-		idx, src = 1, primes1024
-	} else if primeBits != 512 {
-		tb.Fatalf("zktest: no %d-bit primes", primeBits)
-	}
-	once[idx].Do(func() {
+	once.Do(func() {
 		for i := range 3 {
-			p, q := hexInt(src[4*i]), hexInt(src[4*i+1])
-			crt, err := arith.NewCRT(p, q)
+			p, q := testprimes.Pair(2 * i)
+			sk, err := paillier.NewSecretKey(p, q)
 			if err != nil {
-				panic(err)
+				initErr = err
+				return
 			}
-			nh := new(big.Int).Mul(hexInt(src[4*i+2]), hexInt(src[4*i+3]))
-			r := derive("r", i, nh)
-			t := new(big.Int).Mul(r, r)
-			t.Mod(t, nh)
-			lambda := derive("lambda", i, nh)
-			s := new(big.Int).Exp(t, lambda, nh)
-			parties[idx] = append(parties[idx], &Party{
-				P: p, Q: q, N: new(big.Int).Mul(p, q), CRT: crt,
-				RP: &zk.RingPedersen{N: nh, S: s, T: t},
-			})
+			p2, q2 := testprimes.Pair(2*i + 1)
+			sk2, err := paillier.NewSecretKey(p2, q2)
+			if err != nil {
+				initErr = err
+				return
+			}
+			rp, _, err := pedersen.FromKey(Reader("rp"+string(rune('0'+i))), sk2)
+			if err != nil {
+				initErr = err
+				return
+			}
+			parties = append(parties, &Party{SK: sk, PK: sk.PublicKey(), RP: rp})
 		}
 	})
-	return parties[idx]
+	if initErr != nil {
+		tb.Fatal(initErr)
+	}
+	return parties
 }
 
-// SmallParams are parameters that fit 1024-bit moduli: ℓ = |q|, ℓ' = 2ℓ,
-// ε = ℓ, and 16 repetitions for the binary-challenge proofs.
+// SmallParams are parameters for fast tests: the paper's ℓ, ℓ', ε for the
+// group, and 16 repetitions (instead of 128) for the binary-challenge
+// proofs.
 func SmallParams(g group.Group) zk.Params {
-	l := g.Order().BitLen()
-	return zk.Params{Group: g, L: l, LPrime: 2 * l, Epsilon: l, Reps: 16}
+	p := zk.NewParams(g)
+	p.Reps = 16
+	return p
 }
 
 // Ctx returns a context for a prover and a verifier in one session.
@@ -87,43 +83,21 @@ func Ctx(sid, prover, verifier string) zk.Context {
 	return zk.Context{SessionID: []byte(sid), Prover: []byte(prover), Verifier: []byte(verifier)}
 }
 
-// Replays are contexts differing from Ctx("sid", "alice", "bob") in one
-// field each.
+// Base is the context honest tests use.
+var Base = Ctx("sid", "alice", "bob")
+
+// Replays are contexts differing from Base in one field each.
 var Replays = map[string]zk.Context{
 	"another session id":  Ctx("sid2", "alice", "bob"),
 	"another prover id":   Ctx("sid", "carol", "bob"),
 	"another verifier id": Ctx("sid", "alice", "carol"),
 }
 
-// Base is the context honest tests use.
-var Base = Ctx("sid", "alice", "bob")
+// Bump returns x+1 (a tampering helper).
+func Bump(x *big.Int) *big.Int { return new(big.Int).Add(x, big.NewInt(1)) }
 
-// Enc returns (1+N)^m·ρ^N mod N².
-func Enc(n, m, rho *big.Int) *big.Int {
-	n2 := new(big.Int).Mul(n, n)
-	x := new(big.Int).Mod(m, n)
-	x.Mul(x, n).Add(x, big.NewInt(1))
-	y := new(big.Int).Exp(rho, n, n2)
-	return x.Mul(x, y).Mod(x, n2)
-}
-
-// Unit returns a fixed-ish unit mod n derived from a label.
-func Unit(label string, n *big.Int) *big.Int {
-	for i := 0; ; i++ {
-		x := derive(label, i+7, n)
-		if x.Sign() > 0 && new(big.Int).GCD(nil, nil, x, n).Cmp(big.NewInt(1)) == 0 {
-			return x
-		}
-	}
-}
-
-// ScalarInt returns a scalar's integer value.
-func ScalarInt(s group.Scalar, le bool) *big.Int {
-	b := s.Bytes()
-	if le {
-		for i, j := 0, len(b)-1; i < j; i, j = i+1, j-1 {
-			b[i], b[j] = b[j], b[i]
-		}
-	}
-	return new(big.Int).SetBytes(b)
+// MulMod returns a·b mod m (a tampering helper that keeps units units).
+func MulMod(a, b, m *big.Int) *big.Int {
+	r := new(big.Int).Mul(a, b)
+	return r.Mod(r, m)
 }

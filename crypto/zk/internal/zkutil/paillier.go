@@ -6,8 +6,8 @@ import (
 
 	"github.com/cronokirby/saferith"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/crypto/paillier/arith"
-	"github.com/custos-mpc/custos/crypto/zk"
 )
 
 // Prover is the constant-time Paillier and ring-Pedersen arithmetic of a
@@ -22,9 +22,15 @@ type Prover struct {
 	crt     *arith.CRT // nil unless the prover owns N
 }
 
-// NewProver prepares the arithmetic modulo n; crt may be nil.
-func NewProver(n *big.Int, crt *arith.CRT) (*Prover, error) {
-	n2 := new(big.Int).Mul(n, n)
+// NewProver prepares the arithmetic for pk; sk, the matching secret key,
+// may be nil (it is when N is the verifier's key).
+func NewProver(pk *paillier.PublicKey, sk *paillier.SecretKey) (*Prover, error) {
+	var crt *arith.CRT
+	if sk != nil && sk.PublicKey().Equal(pk) {
+		crt = sk.CRT()
+	}
+	n := pk.N()
+	n2 := pk.NSquared()
 	aN, err := arith.NewModulus(n)
 	if err != nil {
 		return nil, err
@@ -32,9 +38,6 @@ func NewProver(n *big.Int, crt *arith.CRT) (*Prover, error) {
 	aN2, err := arith.NewModulus(n2)
 	if err != nil {
 		return nil, err
-	}
-	if crt != nil && crt.N().Cmp(n) != 0 {
-		crt = nil
 	}
 	return &Prover{
 		N: n, N2: n2,
@@ -115,40 +118,6 @@ func (p *Prover) mulCT(a, b *saferith.Nat, m *saferith.Modulus) *saferith.Nat {
 	return new(saferith.Nat).ModMul(a, b, m)
 }
 
-// Commit returns s^x·t^y mod N̂ for secret signed x, y with |x| < 2^xBits
-// and |y| < 2^yBits, in constant time (CGGMP21 Definition 2.4, ring-Pedersen
-// commitment).
-func Commit(rp *zk.RingPedersen, m *arith.Modulus, sm *saferith.Modulus, x *big.Int, xBits int, y *big.Int, yBits int) *big.Int {
-	sx := m.ExpSignedCT(rp.S, x, xBits)
-	ty := m.ExpSignedCT(rp.T, y, yBits)
-	return new(saferith.Nat).ModMul(natOf(sx, rp.N), natOf(ty, rp.N), sm).Big()
-}
-
-// Pedersen is the prover's view of the verifier's ring-Pedersen
-// parameters, prepared for constant-time commitments.
-type Pedersen struct {
-	RP *zk.RingPedersen
-	m  *arith.Modulus
-	sm *saferith.Modulus
-}
-
-// NewPedersen prepares rp for commitments.
-func NewPedersen(rp *zk.RingPedersen) (*Pedersen, error) {
-	if err := rp.Validate(); err != nil {
-		return nil, err
-	}
-	m, err := arith.NewModulus(rp.N)
-	if err != nil {
-		return nil, err
-	}
-	return &Pedersen{RP: rp, m: m, sm: saferith.ModulusFromBytes(rp.N.Bytes())}, nil
-}
-
-// Commit returns s^x·t^y mod N̂ in constant time.
-func (pd *Pedersen) Commit(x *big.Int, xBits int, y *big.Int, yBits int) *big.Int {
-	return Commit(pd.RP, pd.m, pd.sm, x, xBits, y, yBits)
-}
-
 // BitsScaled returns the bit bound of values in ±2^bits·n.
 func BitsScaled(bits int, n *big.Int) int { return bits + n.BitLen() }
 
@@ -170,11 +139,6 @@ func EncVar(n, n2, m, rho *big.Int) *big.Int {
 	x.Mul(x, n)
 	x.Add(x, big.NewInt(1))
 	return MulMod(x, arith.ExpVar(rho, n, n2), n2)
-}
-
-// PedersenVar returns s^x·t^y mod N̂ for public x, y.
-func PedersenVar(rp *zk.RingPedersen, x, y *big.Int) *big.Int {
-	return arith.MultiExpVar(rp.N, []*big.Int{rp.S, rp.T}, []*big.Int{x, y})
 }
 
 // SampleNonce is SampleUnit, named for Paillier nonces.

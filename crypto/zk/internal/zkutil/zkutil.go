@@ -13,6 +13,8 @@ import (
 	"github.com/cronokirby/saferith"
 
 	"github.com/custos-mpc/custos/crypto/group"
+	"github.com/custos-mpc/custos/crypto/paillier"
+	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/transcript"
 	"github.com/custos-mpc/custos/crypto/zk"
 )
@@ -238,3 +240,38 @@ func ChallengeScalar(t *transcript.Transcript, g group.Group, label string) grou
 
 // Redacted is what secret types print.
 const Redacted = "<redacted>"
+
+// AppendPedersen absorbs the verifier's ring-Pedersen parameters.
+func AppendPedersen(t *transcript.Transcript, rp *pedersen.Parameters) {
+	t.AppendInts("ring-pedersen", rp.N, rp.S, rp.T)
+}
+
+// CheckPedersen reports whether the values are units of Z*_N̂.
+func CheckPedersen(rp *pedersen.Parameters, xs ...*big.Int) bool {
+	for _, x := range xs {
+		if !IsUnit(x, rp.N) {
+			return false
+		}
+	}
+	return true
+}
+
+// CheckCiphertexts reports whether the values lie in Z*_{N²}.
+func CheckCiphertexts(pk *paillier.PublicKey, xs ...*big.Int) bool {
+	n2 := pk.NSquared()
+	for _, x := range xs {
+		if x == nil || x.Sign() <= 0 || x.Cmp(n2) >= 0 || !coprime(x, pk.N()) {
+			return false
+		}
+	}
+	return true
+}
+
+func coprime(x, n *big.Int) bool {
+	return new(big.Int).GCD(nil, nil, x, n).Cmp(big.NewInt(1)) == 0
+}
+
+// CiphertextOf converts a verified value to the paillier type.
+func CiphertextOf(pk *paillier.PublicKey, x *big.Int) (*paillier.Ciphertext, error) {
+	return pk.NewCiphertext(x)
+}
