@@ -17,7 +17,14 @@ var Edwards25519 Group = ed25519Group{}
 type ed25519Group struct{}
 
 type edScalar struct{ s edwards25519.Scalar }
-type edElement struct{ p edwards25519.Point }
+
+// edElement caches its encoding when it was parsed, until it is changed:
+// encoding costs a field inversion and the engines re-encode parsed peer
+// values often (commitment lists, transcripts).
+type edElement struct {
+	p   edwards25519.Point
+	enc []byte
+}
 
 var (
 	ed25519Order, _ = new(big.Int).SetString("7237005577332262213973186563042994240857116359379907606001950938285454250989", 10)
@@ -57,6 +64,7 @@ func (ed25519Group) ParseElement(b []byte) (Element, error) {
 	if _, err := e.p.SetBytes(b); err != nil {
 		return nil, ErrInvalidElement
 	}
+	e.enc = append([]byte(nil), b...)
 	if subtle.ConstantTimeCompare(e.p.Bytes(), b) != 1 {
 		return nil, ErrInvalidElement // non-canonical y or sign of x=0
 	}
@@ -132,24 +140,38 @@ func (s *edScalar) SetUniformBytes(b []byte) (Scalar, error) {
 	return s, nil
 }
 
-func (e *edElement) Group() Group             { return Edwards25519 }
-func (e *edElement) Set(a Element) Element    { e.p.Set(edP(a)); return e }
-func (e *edElement) Add(a, b Element) Element { e.p.Add(edP(a), edP(b)); return e }
-func (e *edElement) Sub(a, b Element) Element { e.p.Subtract(edP(a), edP(b)); return e }
-func (e *edElement) Negate(a Element) Element { e.p.Negate(edP(a)); return e }
-func (e *edElement) Double(a Element) Element { e.p.Add(edP(a), edP(a)); return e }
+func (e *edElement) Group() Group { return Edwards25519 }
+func (e *edElement) Set(a Element) Element {
+	e.enc = a.(*edElement).enc // never mutated in place, so it can be shared
+	e.p.Set(edP(a))
+	return e
+}
+func (e *edElement) Add(a, b Element) Element { e.enc = nil; e.p.Add(edP(a), edP(b)); return e }
+func (e *edElement) Sub(a, b Element) Element { e.enc = nil; e.p.Subtract(edP(a), edP(b)); return e }
+func (e *edElement) Negate(a Element) Element { e.enc = nil; e.p.Negate(edP(a)); return e }
+func (e *edElement) Double(a Element) Element { e.enc = nil; e.p.Add(edP(a), edP(a)); return e }
 func (e *edElement) Equal(b Element) bool     { return e.p.Equal(edP(b)) == 1 }
 func (e *edElement) IsIdentity() bool         { return e.p.Equal(edwards25519.NewIdentityPoint()) == 1 }
-func (e *edElement) Bytes() []byte            { return e.p.Bytes() }
+func (e *edElement) Bytes() []byte {
+	if e.enc != nil {
+		return append([]byte(nil), e.enc...)
+	}
+	// Not cached here: Bytes must stay read-only so that shared public
+	// values can be encoded from several goroutines.
+	return e.p.Bytes()
+}
 func (e *edElement) ScalarBaseMult(s Scalar) Element {
+	e.enc = nil
 	e.p.ScalarBaseMult(edS(s))
 	return e
 }
 func (e *edElement) ScalarMult(s Scalar, a Element) Element {
+	e.enc = nil
 	e.p.ScalarMult(edS(s), edP(a))
 	return e
 }
 func (e *edElement) VarTimeMultiScalarMult(s []Scalar, a []Element) Element {
+	e.enc = nil
 	ss := make([]*edwards25519.Scalar, len(s))
 	pp := make([]*edwards25519.Point, len(a))
 	for i := range s {

@@ -117,3 +117,49 @@ func TestSecp256k1CompleteFormulasEdgeCases(t *testing.T) {
 	back.fromJacobian(&id)
 	check("identity round trip", &back, &id)
 }
+
+// TestSecp256k1WNAF reconstructs scalars from their width-w NAF and checks
+// the digit constraints.
+func TestSecp256k1WNAF(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(5, 6))
+	inputs := [][32]byte{{}, {31: 1}, {31: 0xff}}
+	var ones [32]byte
+	for i := range ones {
+		ones[i] = 0xff
+	}
+	inputs = append(inputs, ones)
+	for range 500 {
+		var k [32]byte
+		for j := range k {
+			k[j] = byte(r.Uint32())
+		}
+		inputs = append(inputs, k)
+	}
+	for _, w := range []uint{2, 4, 5, 6, 8} {
+		for _, k := range inputs {
+			var naf [257]int8
+			top := secpWNAF(&k, w, &naf)
+			sum := new(big.Int)
+			last := -1000
+			for i := 256; i >= 0; i-- {
+				d := int(naf[i])
+				if d != 0 {
+					if d%2 == 0 || d >= 1<<(w-1) || d <= -(1<<(w-1)) {
+						t.Fatalf("w=%d: bad digit %d", w, d)
+					}
+					if last-i < int(w) && last != -1000 {
+						t.Fatalf("w=%d: digits too close", w)
+					}
+					last = i
+					if i >= top {
+						t.Fatalf("w=%d: digit above top", w)
+					}
+				}
+				sum.Lsh(sum, 1).Add(sum, big.NewInt(int64(d)))
+			}
+			if sum.Cmp(new(big.Int).SetBytes(k[:])) != 0 {
+				t.Fatalf("w=%d: NAF does not sum to k", w)
+			}
+		}
+	}
+}

@@ -1,12 +1,155 @@
 package group
 
-import "github.com/decred/dcrd/dcrec/secp256k1/v4"
+import (
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+)
+
+// Variable-time multi-scalar multiplication for public inputs (signature
+// verification, Feldman checks). It uses Straus's interleaving (Straus
+// 1964; Hankerson, Menezes, Vanstone, "Guide to Elliptic Curve
+// Cryptography", Algorithm 3.51 with wNAF digits, Algorithm 3.35): one
+// shared chain of doublings, and per term a width-5 NAF whose digits index
+// a table of odd multiples P, 3P, ..., 15P. The tables are normalized to
+// affine coordinates with a single field inversion (Montgomery's trick) so
+// decred's faster mixed addition applies. Terms on the generator are
+// merged and computed with decred's precomputed-table
+// ScalarBaseMultNonConst.
+
+const (
+	secpWNAFWidth = 5
+	secpWNAFTable = 1 << (secpWNAFWidth - 2) // odd multiples 1..15
+)
+
+// secpWNAF writes the width-w NAF of the 256-bit big-endian k into naf
+// (digit i has weight 2^i; digits are odd, |d| < 2^(w−1), and any w
+// consecutive digits hold at most one nonzero). It returns the index of
+// the highest nonzero digit plus one. k is public.
+func secpWNAF(k *[32]byte, w uint, naf *[257]int8) int {
+	var x [6]uint64
+	for i := range 4 {
+		for j := range 8 {
+			x[i] |= uint64(k[31-8*i-j]) << (8 * j)
+		}
+	}
+	*naf = [257]int8{}
+	width := uint64(1) << w
+	mask := width - 1
+	carry := uint64(0)
+	top := 0
+	for pos := uint(0); pos < 257; {
+		idx, bit := pos/64, pos%64
+		buf := x[idx] >> bit
+		if bit+w > 64 {
+			buf |= x[idx+1] << (64 - bit)
+		}
+		window := carry + buf&mask
+		if window&1 == 0 {
+			pos++
+			continue
+		}
+		if window < width/2 {
+			carry = 0
+			naf[pos] = int8(window)
+		} else {
+			carry = 1
+			naf[pos] = int8(int64(window) - int64(width))
+		}
+		top = int(pos) + 1
+		pos += w
+	}
+	return top
+}
+
+// secpBatchToAffine rewrites every point (none the identity) to Z = 1 with
+// one inversion.
+func secpBatchToAffine(pts []secp256k1.JacobianPoint) {
+	if len(pts) == 0 {
+		return
+	}
+	prefix := make([]secp256k1.FieldVal, len(pts))
+	prefix[0].Set(&pts[0].Z)
+	for i := 1; i < len(pts); i++ {
+		prefix[i].Mul2(&prefix[i-1], &pts[i].Z).Normalize()
+	}
+	var inv, zinv, zinv2 secp256k1.FieldVal
+	inv.Set(&prefix[len(pts)-1]).Inverse()
+	for i := len(pts) - 1; i >= 0; i-- {
+		if i > 0 {
+			zinv.Mul2(&inv, &prefix[i-1])
+			inv.Mul(&pts[i].Z)
+		} else {
+			zinv.Set(&inv)
+		}
+		zinv2.SquareVal(&zinv)
+		pts[i].X.Mul(&zinv2).Normalize()
+		pts[i].Y.Mul(zinv2.Mul(&zinv)).Normalize()
+		pts[i].Z.SetInt(1)
+	}
+}
+
+func secpIsGenerator(p *secp256k1.JacobianPoint) bool {
+	return p.Z.IsOne() && p.X.Equals(&secpG.X) && p.Y.Equals(&secpG.Y)
+}
 
 func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
-	var acc, t secp256k1.JacobianPoint
+	var gScalar secp256k1.ModNScalar
+	haveG := false
+	type term struct {
+		naf [257]int8
+		top int
+	}
+	terms := make([]term, 0, len(s))
+	var pts []secp256k1.JacobianPoint
 	for i := range s {
-		secp256k1.ScalarMultNonConst(secpS(s[i]), secpP(a[i]), &t)
-		secp256k1.AddNonConst(&acc, &t, &acc)
+		k, p := secpS(s[i]), secpP(a[i])
+		if k.IsZero() || p.Z.IsZero() {
+			continue
+		}
+		if secpIsGenerator(p) {
+			gScalar.Add(k)
+			haveG = true
+			continue
+		}
+		var t term
+		kb := k.Bytes()
+		t.top = secpWNAF(&kb, secpWNAFWidth, &t.naf)
+		terms = append(terms, t)
+		// Odd multiples P, 3P, ..., 15P.
+		var p2 secp256k1.JacobianPoint
+		secp256k1.DoubleNonConst(p, &p2)
+		base := len(pts)
+		pts = append(pts, *p)
+		for j := 1; j < secpWNAFTable; j++ {
+			var q secp256k1.JacobianPoint
+			secp256k1.AddNonConst(&pts[base+j-1], &p2, &q)
+			pts = append(pts, q)
+		}
+	}
+	secpBatchToAffine(pts)
+
+	var acc, neg secp256k1.JacobianPoint
+	top := 0
+	for i := range terms {
+		top = max(top, terms[i].top)
+	}
+	for pos := top - 1; pos >= 0; pos-- {
+		secp256k1.DoubleNonConst(&acc, &acc)
+		for i := range terms {
+			d := terms[i].naf[pos]
+			switch {
+			case d > 0:
+				secp256k1.AddNonConst(&acc, &pts[i*secpWNAFTable+int(d>>1)], &acc)
+			case d < 0:
+				neg.Set(&pts[i*secpWNAFTable+int((-d)>>1)])
+				neg.Y.Negate(1).Normalize()
+				secp256k1.AddNonConst(&acc, &neg, &acc)
+			}
+		}
+	}
+	if haveG && !gScalar.IsZero() {
+		var g secp256k1.JacobianPoint
+		secp256k1.ScalarBaseMultNonConst(&gScalar, &g)
+		secp256k1.AddNonConst(&acc, &g, &acc)
 	}
 	r.Set(&acc)
 	secpCanonIdentity(r)
