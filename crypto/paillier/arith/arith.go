@@ -222,3 +222,9 @@ func MultiExpVar(mod *big.Int, bases, exps []*big.Int) *big.Int {
 	}
 	return acc
 }
+
+// MulCT returns a·b mod m in constant time with respect to a and b.
+func (m *Modulus) MulCT(a, b *big.Int) *big.Int {
+	x := m.nat(a)
+	return m.toInt(x.Mul(m.nat(b), m.m))
+}

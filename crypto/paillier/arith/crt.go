@@ -146,3 +146,30 @@ func combine(rp, rq *bigmod.Nat, mP, mQ *Modulus, qInv *bigmod.Nat, Q *big.Int) 
 	x.Mul(x, Q)
 	return x.Add(x, new(big.Int).SetBytes(rqBytes))
 }
+
+// ExpP returns base^exp mod p for a unit base and a secret signed exponent
+// with |exp| < 2^expBits, in constant time (one half of ExpN).
+func (c *CRT) ExpP(base, exp *big.Int, expBits int) *big.Int {
+	ep := reduceExp(exp, expBits, c.op)
+	count(len(ep)*8, c.mp.BitLen())
+	return c.mp.toInt(bigmod.NewNat().Exp(c.mp.nat(base), ep, c.mp.m))
+}
+
+// ExpQ returns base^exp mod q; see ExpP.
+func (c *CRT) ExpQ(base, exp *big.Int, expBits int) *big.Int {
+	eq := reduceExp(exp, expBits, c.oq)
+	count(len(eq)*8, c.mq.BitLen())
+	return c.mq.toInt(bigmod.NewNat().Exp(c.mq.nat(base), eq, c.mq.m))
+}
+
+// Combine returns the x ∈ [0, n) with x ≡ rp (mod p) and x ≡ rq (mod q),
+// in constant time.
+func (c *CRT) Combine(rp, rq *big.Int) *big.Int {
+	return combine(c.mp.nat(rp), c.mq.nat(rq), c.mp, c.mq, c.qInvP, c.q)
+}
+
+// MulP returns a·b mod p in constant time.
+func (c *CRT) MulP(a, b *big.Int) *big.Int { return c.mp.MulCT(a, b) }
+
+// MulQ returns a·b mod q in constant time.
+func (c *CRT) MulQ(a, b *big.Int) *big.Int { return c.mq.MulCT(a, b) }
