@@ -14,6 +14,7 @@ import (
 	"github.com/custos-mpc/custos/crypto/paillier/testprimes"
 	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/zk"
+	"github.com/custos-mpc/custos/crypto/zk/internal/zkutil"
 )
 
 // Party holds one party's Paillier key and ring-Pedersen parameters.
@@ -100,4 +101,12 @@ func Bump(x *big.Int) *big.Int { return new(big.Int).Add(x, big.NewInt(1)) }
 func MulMod(a, b, m *big.Int) *big.Int {
 	r := new(big.Int).Mul(a, b)
 	return r.Mod(r, m)
+}
+
+// Scalar returns x mod q as a scalar of g.
+func Scalar(g group.Group, x *big.Int) group.Scalar { return zkutil.ScalarFromInt(g, x) }
+
+// BumpPoint returns e + G.
+func BumpPoint(e group.Element) group.Element {
+	return e.Group().NewElement().Add(e, e.Group().Generator())
 }
