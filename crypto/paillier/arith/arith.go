@@ -228,3 +228,19 @@ func (m *Modulus) MulCT(a, b *big.Int) *big.Int {
 	x := m.nat(a)
 	return m.toInt(x.Mul(m.nat(b), m.m))
 }
+
+// AddModCT returns (a + b) mod m for 0 ≤ a, b < m, in constant time with
+// respect to a, b and m (m may be even, e.g. φ(N)).
+func AddModCT(a, b, m *big.Int) *big.Int {
+	mm, err := bigmod.NewModulus(m.Bytes())
+	if err != nil {
+		panic("arith: add mod: " + err.Error())
+	}
+	size := mm.Size()
+	x, err1 := bigmod.NewNat().SetBytes(a.FillBytes(make([]byte, size)), mm)
+	y, err2 := bigmod.NewNat().SetBytes(b.FillBytes(make([]byte, size)), mm)
+	if err1 != nil || err2 != nil {
+		panic("arith: add mod: operand out of range")
+	}
+	return new(big.Int).SetBytes(x.Add(y, mm).Bytes(mm))
+}
