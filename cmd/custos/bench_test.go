@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/hex"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/btcsuite/btcd/btcec/v2/schnorr"
+	"github.com/cloudflare/circl/sign/ed448"
+
+	"github.com/custos-mpc/custos/internal/bench"
+)
+
+func runCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+// TestBenchJSONSignaturesVerifyIndependently checks the contract of
+// `custos bench frost --json`: the sign line's key, message and signature
+// verify with another implementation.
+func TestBenchJSONSignaturesVerifyIndependently(t *testing.T) {
+	for _, suite := range []string{"ed25519", "ed448", "bip340"} {
+		t.Run(suite, func(t *testing.T) {
+			out, err := runCLI(t, "bench", "frost", "--suite", suite, "--threshold", "2", "--parties", "3", "--runs", "2", "--json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			lines := strings.Split(strings.TrimSpace(out), "\n")
+			if len(lines) != 2 {
+				t.Fatalf("want 2 JSON lines, got %q", out)
+			}
+			var dkg, sign bench.Result
+			if err := json.Unmarshal([]byte(lines[0]), &dkg); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal([]byte(lines[1]), &sign); err != nil {
+				t.Fatal(err)
+			}
+			if dkg.Op != "dkg" || sign.Op != "sign" || sign.Signers != 2 || sign.Runs != 2 || sign.CPUMs <= 0 {
+				t.Fatalf("unexpected results %+v %+v", dkg, sign)
+			}
+			pk, _ := hex.DecodeString(sign.PublicKey)
+			msg, _ := hex.DecodeString(sign.Message)
+			sig, _ := hex.DecodeString(sign.Signature)
+			switch suite {
+			case "ed25519":
+				if len(pk) != 32 || len(sig) != 64 || !ed25519.Verify(pk, msg, sig) {
+					t.Fatal("crypto/ed25519 rejects the benchmark's signature")
+				}
+			case "ed448":
+				if len(pk) != 57 || len(sig) != 114 || !ed448.Verify(pk, msg, sig, "") {
+					t.Fatal("circl ed448 rejects the benchmark's signature")
+				}
+			case "bip340":
+				key, err := schnorr.ParsePubKey(pk)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s, err := schnorr.ParseSignature(sig)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(msg) != 32 || !s.Verify(msg, key) {
+					t.Fatal("btcec schnorr rejects the benchmark's signature")
+				}
+			}
+		})
+	}
+}
+
+func TestBenchRejectsBadInput(t *testing.T) {
+	for name, args := range map[string][]string{
+		"unknown suite":           {"bench", "frost", "--suite", "rsa"},
+		"threshold above parties": {"bench", "frost", "--threshold", "6", "--parties", "5"},
+		"zero threshold":          {"bench", "frost", "--threshold", "0"},
+		"no runs":                 {"bench", "frost", "--runs", "0"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := runCLI(t, args...); err == nil {
+				t.Fatal("accepted")
+			}
+		})
+	}
+}
+
+func TestDevSaysHonestlyWhatIsMissing(t *testing.T) {
+	out, err := runCLI(t, "dev")
+	if err == nil || !strings.Contains(out, "not built yet") {
+		t.Fatalf("custos dev: err=%v out=%q", err, out)
+	}
+}
