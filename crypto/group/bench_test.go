@@ -3,6 +3,8 @@ package group
 import (
 	"fmt"
 	"testing"
+
+	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
 // BenchmarkGroups measures the operations that dominate the threshold
@@ -65,4 +67,23 @@ func BenchmarkGroups(b *testing.B) {
 			})
 		})
 	}
+}
+
+// BenchmarkSecp256k1Reference measures decred's variable-time operations on
+// the same machine, as a yardstick for the numbers above.
+func BenchmarkSecp256k1Reference(b *testing.B) {
+	s := mustRandScalar(b, Secp256k1)
+	p := randElement(b, Secp256k1)
+	var r secp256k1.JacobianPoint
+	b.Run("decred-ScalarBaseMultNonConst", func(b *testing.B) {
+		loopCPU(b, func() { secp256k1.ScalarBaseMultNonConst(secpS(s), &r) })
+	})
+	b.Run("decred-ScalarMultNonConst", func(b *testing.B) {
+		loopCPU(b, func() { secp256k1.ScalarMultNonConst(secpS(s), secpP(p), &r) })
+	})
+	b.Run("decred-FieldMul", func(b *testing.B) {
+		var f secp256k1.FieldVal
+		f.Set(&secpP(p).X)
+		loopCPU(b, func() { f.Mul(&secpP(p).Y) })
+	})
 }

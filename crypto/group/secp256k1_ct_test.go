@@ -163,3 +163,46 @@ func TestSecp256k1WNAF(t *testing.T) {
 		}
 	}
 }
+
+// TestSecp256k1GLV checks the endomorphism constants and the scalar split.
+func TestSecp256k1GLV(t *testing.T) {
+	// λ·G = (β·Gx, Gy).
+	var lg secp256k1.JacobianPoint
+	secp256k1.ScalarBaseMultNonConst(secpScalarFromBig(secpLambda), &lg)
+	lg.ToAffine()
+	var bx secp256k1.FieldVal
+	bx.Mul2(&secpG.X, &secpBeta).Normalize()
+	if !lg.X.Equals(&bx) || !lg.Y.Equals(&secpG.Y) {
+		t.Fatal("λ·G ≠ φ(G)")
+	}
+	for _, v := range secpGLVBasis {
+		c := new(big.Int).Mul(v[1], secpLambda)
+		c.Add(c, v[0]).Mod(c, secpOrder)
+		if c.Sign() != 0 || v[0].BitLen() > 129 || v[1].BitLen() > 129 {
+			t.Fatal("bad lattice basis")
+		}
+	}
+	if new(big.Int).Abs(secpGLVDet).Cmp(secpOrder) != 0 {
+		t.Fatal("basis determinant is not ±n")
+	}
+	r := mrand.New(mrand.NewPCG(7, 8))
+	ks := []*big.Int{big.NewInt(0), big.NewInt(1), new(big.Int).Sub(secpOrder, big.NewInt(1)), new(big.Int).Set(secpLambda)}
+	for range 2000 {
+		var b [32]byte
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		ks = append(ks, new(big.Int).Mod(new(big.Int).SetBytes(b[:]), secpOrder))
+	}
+	for _, k := range ks {
+		k1, k2 := secpGLVSplit(k)
+		if k1.BitLen() > 128 || k2.BitLen() > 128 {
+			t.Fatalf("split too long: %d, %d bits", k1.BitLen(), k2.BitLen())
+		}
+		c := new(big.Int).Mul(k2, secpLambda)
+		c.Add(c, k1).Sub(c, k).Mod(c, secpOrder)
+		if c.Sign() != 0 {
+			t.Fatal("k1 + k2·λ ≠ k")
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package group
 
 import (
+	"math/big"
+
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
 
@@ -91,15 +93,21 @@ func secpIsGenerator(p *secp256k1.JacobianPoint) bool {
 	return p.Z.IsOne() && p.X.Equals(&secpG.X) && p.Y.Equals(&secpG.Y)
 }
 
+// secpMSMTerm is one half-length GLV term: a width-5 NAF of |k_i| and
+// whether to negate the point (k_i < 0).
+type secpMSMTerm struct {
+	naf   [257]int8
+	top   int
+	neg   bool
+	table int // index of the term's 8 affine odd multiples in pts
+}
+
 func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
 	var gScalar secp256k1.ModNScalar
 	haveG := false
-	type term struct {
-		naf [257]int8
-		top int
-	}
-	terms := make([]term, 0, len(s))
+	terms := make([]secpMSMTerm, 0, 2*len(s))
 	var pts []secp256k1.JacobianPoint
+	var kb [32]byte
 	for i := range s {
 		k, p := secpS(s[i]), secpP(a[i])
 		if k.IsZero() || p.Z.IsZero() {
@@ -110,22 +118,42 @@ func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
 			haveG = true
 			continue
 		}
-		var t term
-		kb := k.Bytes()
-		t.top = secpWNAF(&kb, secpWNAFWidth, &t.naf)
-		terms = append(terms, t)
-		// Odd multiples P, 3P, ..., 15P.
+		kb = k.Bytes()
+		k1, k2 := secpGLVSplit(new(big.Int).SetBytes(kb[:]))
+		base := len(pts)
+		for j, ki := range []*big.Int{k1, k2} {
+			t := secpMSMTerm{neg: ki.Sign() < 0, table: base + j*secpWNAFTable}
+			new(big.Int).Abs(ki).FillBytes(kb[:])
+			t.top = secpWNAF(&kb, secpWNAFWidth, &t.naf)
+			terms = append(terms, t)
+		}
+		// Odd multiples P, 3P, ..., 15P, then room for φ of each.
 		var p2 secp256k1.JacobianPoint
 		secp256k1.DoubleNonConst(p, &p2)
-		base := len(pts)
 		pts = append(pts, *p)
 		for j := 1; j < secpWNAFTable; j++ {
 			var q secp256k1.JacobianPoint
 			secp256k1.AddNonConst(&pts[base+j-1], &p2, &q)
 			pts = append(pts, q)
 		}
+		pts = append(pts, make([]secp256k1.JacobianPoint, secpWNAFTable)...)
 	}
-	secpBatchToAffine(pts)
+	// Normalize the tables of multiples of P (every other block of 8) to
+	// affine, then derive φ(jP) = (β·x, y).
+	var affine []secp256k1.JacobianPoint
+	for b := 0; b < len(pts); b += 2 * secpWNAFTable {
+		affine = append(affine, pts[b:b+secpWNAFTable]...)
+	}
+	secpBatchToAffine(affine)
+	for b, i := 0, 0; b < len(pts); b += 2 * secpWNAFTable {
+		for j := range secpWNAFTable {
+			pts[b+j] = affine[i]
+			q := &pts[b+secpWNAFTable+j]
+			q.Set(&affine[i])
+			q.X.Mul(&secpBeta).Normalize()
+			i++
+		}
+	}
 
 	var acc, neg secp256k1.JacobianPoint
 	top := 0
@@ -135,15 +163,22 @@ func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
 	for pos := top - 1; pos >= 0; pos-- {
 		secp256k1.DoubleNonConst(&acc, &acc)
 		for i := range terms {
-			d := terms[i].naf[pos]
-			switch {
-			case d > 0:
-				secp256k1.AddNonConst(&acc, &pts[i*secpWNAFTable+int(d>>1)], &acc)
-			case d < 0:
-				neg.Set(&pts[i*secpWNAFTable+int((-d)>>1)])
-				neg.Y.Negate(1).Normalize()
-				secp256k1.AddNonConst(&acc, &neg, &acc)
+			t := &terms[i]
+			d := t.naf[pos]
+			if d == 0 {
+				continue
 			}
+			negate := t.neg
+			if d < 0 {
+				d, negate = -d, !negate
+			}
+			q := &pts[t.table+int(d>>1)]
+			if negate {
+				neg.Set(q)
+				neg.Y.Negate(1).Normalize()
+				q = &neg
+			}
+			secp256k1.AddNonConst(&acc, q, &acc)
 		}
 	}
 	if haveG && !gScalar.IsZero() {
