@@ -1,0 +1,224 @@
+// Package fac implements Π^fac, the zero-knowledge proof that a Paillier
+// modulus N0 = p·q has no small factor: both p and q are at least about
+// √N0 / 2^(ℓ+ε) (CGGMP21, ePrint 2021/060, "No small factor proof",
+// Appendix C.5, Fig. 28 in the 2021 numbering). The proof is made for one
+// verifier, under the VERIFIER's ring-Pedersen parameters (N̂, s, t): a
+// prover who knew the trapdoor of the parameters could forge it.
+//
+//	Prover: α, β ← ±2^(ℓ+ε)·√N0; μ, ν ← ±2^ℓ·N̂; σ ← ±2^ℓ·N0·N̂;
+//	        r ← ±2^(ℓ+ε)·N0·N̂; x, y ← ±2^(ℓ+ε)·N̂;
+//	        P = s^p t^μ, Q = s^q t^ν, A = s^α t^x, B = s^β t^y,
+//	        T = Q^α t^r (mod N̂); sends (P, Q, A, B, T, σ).
+//	Challenge: e ← ±q (q the order of the signature group).
+//	Prover: σ̂ = σ − ν·p, z1 = α + e·p, z2 = β + e·q, w1 = x + e·μ,
+//	        w2 = y + e·ν, v = r + e·σ̂.
+//	Verifier: R = s^N0 t^σ; s^z1 t^w1 = A·P^e, s^z2 t^w2 = B·Q^e,
+//	        Q^z1 t^v = T·R^e (mod N̂); z1, z2 ∈ ±√N0·2^(ℓ+ε).
+//
+// custos also requires P, Q, A, B, T ∈ Z*_N̂ and bounds σ, w1, w2 and v by
+// the largest values an honest prover produces (see Verify), and binds the
+// session, both parties' identifiers, ℓ, ε, q, N0, (N̂, s, t) and every
+// first-message value into the Fiat–Shamir challenge.
+package fac
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+
+	"github.com/custos-mpc/custos/crypto/paillier"
+	"github.com/custos-mpc/custos/crypto/paillier/arith"
+	"github.com/custos-mpc/custos/crypto/pedersen"
+	"github.com/custos-mpc/custos/crypto/transcript"
+	"github.com/custos-mpc/custos/crypto/zk"
+)
+
+const (
+	domain  = "custos/zk/fac/v1"
+	kind    = 0x22
+	version = 1
+)
+
+// Proof is a Π^fac proof.
+type Proof struct {
+	P, Q, A, B, T, Sigma *big.Int // first message
+	Z1, Z2, W1, W2, V    *big.Int // response
+}
+
+// bounds holds the public bounds the proof's values are checked against.
+type bounds struct {
+	sqrtN0  *big.Int // ⌊√N0⌋ + 1
+	z       *big.Int // 2^(ℓ+ε)·(⌊√N0⌋+1): α, β, z1, z2
+	sigma   *big.Int // 2^ℓ·N0·N̂
+	w       *big.Int // 2^(ℓ+ε+1)·N̂: bound on w1, w2 (x ± e·μ)
+	v       *big.Int // 2^(ℓ+ε+1)·N0·N̂: bound on v (r ± e·σ̂)
+	q       *big.Int
+	l, eps  int
+	nHatLen int
+}
+
+func newBounds(n0, nHat *big.Int, p zk.Params) (*bounds, error) {
+	if p.Group == nil {
+		return nil, errors.New("fac: invalid parameters: no group")
+	}
+	q := p.Group.Order()
+	// The response bounds below need e·μ ≤ 2^(ℓ+ε)·N̂, i.e. |q| ≤ ℓ+ε, and
+	// ε ≥ ℓ + 1 so e·σ̂ stays below 2^(ℓ+ε)·N0·N̂.
+	if p.L < q.BitLen() || p.Epsilon < p.L+1 {
+		return nil, fmt.Errorf("fac: invalid parameters: ℓ=%d ε=%d", p.L, p.Epsilon)
+	}
+	b := &bounds{q: q, l: p.L, eps: p.Epsilon, nHatLen: (nHat.BitLen() + 7) / 8}
+	b.sqrtN0 = new(big.Int).Sqrt(n0)
+	b.sqrtN0.Add(b.sqrtN0, big.NewInt(1))
+	b.z = new(big.Int).Lsh(b.sqrtN0, uint(p.L+p.Epsilon))
+	n0nHat := new(big.Int).Mul(n0, nHat)
+	b.sigma = new(big.Int).Lsh(n0nHat, uint(p.L))
+	b.w = new(big.Int).Lsh(nHat, uint(p.L+p.Epsilon+1))
+	b.v = new(big.Int).Lsh(n0nHat, uint(p.L+p.Epsilon+1))
+	return b, nil
+}
+
+// Prove proves that sk's modulus N0 has no small factor, for the verifier
+// whose ring-Pedersen parameters are rp.
+func Prove(r io.Reader, sk *paillier.SecretKey, rp *pedersen.Parameters, p zk.Params, ctx zk.Context) (*Proof, error) {
+	return prove(r, sk.PublicKey().N(), sk.P(), sk.Q(), rp, p, ctx)
+}
+
+func prove(r io.Reader, n0, pp, qq *big.Int, rp *pedersen.Parameters, p zk.Params, ctx zk.Context) (*Proof, error) {
+	b, err := newBounds(n0, rp.N, p)
+	if err != nil {
+		return nil, err
+	}
+	nHat := rp.N
+	l, le := p.L, p.L+p.Epsilon
+	sample := func(bound *big.Int) (*big.Int, error) { return arith.SampleSigned(r, bound) }
+	var alpha, beta, mu, nu, sigma, rr, x, y *big.Int
+	for _, v := range []struct {
+		dst   **big.Int
+		bound *big.Int
+	}{
+		{&alpha, b.z}, {&beta, b.z},
+		{&mu, new(big.Int).Lsh(nHat, uint(l))}, {&nu, new(big.Int).Lsh(nHat, uint(l))},
+		{&sigma, b.sigma},
+		{&rr, new(big.Int).Lsh(new(big.Int).Mul(n0, nHat), uint(le))},
+		{&x, new(big.Int).Lsh(nHat, uint(le))}, {&y, new(big.Int).Lsh(nHat, uint(le))},
+	} {
+		if *v.dst, err = sample(v.bound); err != nil {
+			return nil, fmt.Errorf("fac: prove: %w", err)
+		}
+	}
+	// Public bit bounds of the secret exponents, for constant-time exps.
+	pBits := (n0.BitLen()+1)/2 + 1
+	zBits := b.z.BitLen()
+	muBits := l + nHat.BitLen() + 1
+	xBits := le + nHat.BitLen() + 1
+	rBits := b.v.BitLen()
+
+	pf := &Proof{Sigma: sigma}
+	pf.P = rp.CommitCT(pp, mu, pBits, muBits)
+	pf.Q = rp.CommitCT(qq, nu, pBits, muBits)
+	pf.A = rp.CommitCT(alpha, x, zBits, xBits)
+	pf.B = rp.CommitCT(beta, y, zBits, xBits)
+	t1 := rp.ExpCT(pf.Q, alpha, zBits)
+	t2 := rp.ExpCT(rp.T, rr, rBits)
+	pf.T = t1.Mul(t1, t2)
+	pf.T.Mod(pf.T, nHat)
+
+	e := challenge(n0, rp, p, b, pf, ctx)
+	// σ̂ = σ − ν·p; responses over the integers.
+	sigmaHat := new(big.Int).Mul(nu, pp)
+	sigmaHat.Sub(sigma, sigmaHat)
+	pf.Z1 = affine(alpha, e, pp)
+	pf.Z2 = affine(beta, e, qq)
+	pf.W1 = affine(x, e, mu)
+	pf.W2 = affine(y, e, nu)
+	pf.V = affine(rr, e, sigmaHat)
+	for _, s := range []*big.Int{alpha, beta, mu, nu, rr, x, y, sigmaHat} {
+		wipe(s)
+	}
+	return pf, nil
+}
+
+// affine returns a + e·x.
+func affine(a, e, x *big.Int) *big.Int {
+	out := new(big.Int).Mul(e, x)
+	return out.Add(out, a)
+}
+
+func wipe(x *big.Int) {
+	w := x.Bits()
+	for i := range w {
+		w[i] = 0
+	}
+	x.SetInt64(0)
+}
+
+func challenge(n0 *big.Int, rp *pedersen.Parameters, p zk.Params, b *bounds, pf *Proof, ctx zk.Context) *big.Int {
+	t := transcript.New(domain)
+	t.AppendBytes("session", ctx.SessionID)
+	t.AppendBytes("prover", ctx.Prover)
+	t.AppendBytes("verifier", ctx.Verifier)
+	t.AppendUint64("ell", uint64(p.L))
+	t.AppendUint64("epsilon", uint64(p.Epsilon))
+	t.AppendInt("q", b.q)
+	t.AppendInt("N0", n0)
+	t.AppendInt("Nhat", rp.N)
+	t.AppendInt("s", rp.S)
+	t.AppendInt("t", rp.T)
+	t.AppendInts("first", pf.P, pf.Q, pf.A, pf.B, pf.T, pf.Sigma)
+	return t.ChallengeSigned("e", b.q)
+}
+
+// Verify checks the proof that pk's modulus N0 has no small factor, made
+// for the verifier whose own ring-Pedersen parameters are rp (CGGMP21
+// Fig. 28, verifier).
+func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Params, ctx zk.Context) error {
+	if pk == nil || rp == nil {
+		return errors.New("fac: verify: missing statement")
+	}
+	if pf == nil {
+		return errors.New("fac: verify: missing proof")
+	}
+	for _, x := range []*big.Int{pf.P, pf.Q, pf.A, pf.B, pf.T, pf.Sigma, pf.Z1, pf.Z2, pf.W1, pf.W2, pf.V} {
+		if x == nil {
+			return errors.New("fac: verify: malformed proof")
+		}
+	}
+	n0 := pk.N()
+	nHat := rp.N
+	b, err := newBounds(n0, nHat, p)
+	if err != nil {
+		return err
+	}
+	for _, x := range []*big.Int{pf.P, pf.Q, pf.A, pf.B, pf.T} {
+		if !arith.IsUnit(x, nHat) {
+			return errors.New("fac: verify: commitment not in Z*_N̂")
+		}
+	}
+	// The paper's range checks: z1, z2 ∈ ±√N0·2^(ℓ+ε).
+	if !arith.InSigned(pf.Z1, b.z) || !arith.InSigned(pf.Z2, b.z) {
+		return errors.New("fac: verify: z1 or z2 out of range")
+	}
+	if !arith.InSigned(pf.Sigma, b.sigma) || !arith.InSigned(pf.W1, b.w) ||
+		!arith.InSigned(pf.W2, b.w) || !arith.InSigned(pf.V, b.v) {
+		return errors.New("fac: verify: response out of range")
+	}
+	e := challenge(n0, rp, p, b, pf, ctx)
+	mul := func(a, c *big.Int) *big.Int { return new(big.Int).Mod(new(big.Int).Mul(a, c), nHat) }
+	// s^z1 t^w1 = A·P^e.
+	if rp.Commit(pf.Z1, pf.W1).Cmp(mul(pf.A, arith.ExpVar(pf.P, e, nHat))) != 0 {
+		return errors.New("fac: verify: first equation fails")
+	}
+	// s^z2 t^w2 = B·Q^e.
+	if rp.Commit(pf.Z2, pf.W2).Cmp(mul(pf.B, arith.ExpVar(pf.Q, e, nHat))) != 0 {
+		return errors.New("fac: verify: second equation fails")
+	}
+	// Q^z1 t^v = T·R^e with R = s^N0 t^σ.
+	rr := rp.Commit(n0, pf.Sigma)
+	lhs := mul(arith.ExpVar(pf.Q, pf.Z1, nHat), arith.ExpVar(rp.T, pf.V, nHat))
+	if lhs.Cmp(mul(pf.T, arith.ExpVar(rr, e, nHat))) != 0 {
+		return errors.New("fac: verify: third equation fails")
+	}
+	return nil
+}
