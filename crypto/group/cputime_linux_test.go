@@ -2,20 +2,20 @@ package group
 
 import (
 	"runtime"
-	"syscall"
-	"testing"
+		"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // threadCPU returns the CPU time consumed by the calling OS thread, so
 // benchmarks on a shared machine can report CPU cost rather than wall time.
 func threadCPU() time.Duration {
-	var ru syscall.Rusage
-	const rusageThread = 1 // RUSAGE_THREAD
-	if err := syscall.Getrusage(rusageThread, &ru); err != nil {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_THREAD_CPUTIME_ID, &ts); err != nil {
 		return 0
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ts.Nano())
 }
 
 // loopCPU runs f b.N times on a locked thread and reports cpu-ns/op.
