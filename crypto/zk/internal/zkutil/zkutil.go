@@ -275,3 +275,13 @@ func coprime(x, n *big.Int) bool {
 func CiphertextOf(pk *paillier.PublicKey, x *big.Int) (*paillier.Ciphertext, error) {
 	return pk.NewCiphertext(x)
 }
+
+// ChallengeBits draws n challenge bits from t (binary-challenge proofs).
+func ChallengeBits(t *transcript.Transcript, label string, n int) []bool {
+	b := t.ChallengeBytes(label, (n+7)/8)
+	out := make([]bool, n)
+	for i := range out {
+		out[i] = b[i/8]>>(i%8)&1 == 1
+	}
+	return out
+}
