@@ -8,6 +8,7 @@ import (
 	"math/big"
 	mrand "math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -252,8 +253,16 @@ func TestGroupConformance(t *testing.T) {
 
 			t.Run("scalars print redacted", func(t *testing.T) {
 				s := mustRandScalar(t, g)
-				for _, f := range []string{"%v", "%s", "%+v"} {
-					if got := fmt.Sprintf(f, s); got != "<redacted>" {
+				for _, f := range []string{"%v", "%s", "%+v", "%#v", "%d", "%x", "%X", "%q", "%T %v"} {
+					var got string
+					if f == "%T %v" {
+						got = fmt.Sprintf("%v", []any{s, struct{ S Scalar }{s}})
+						if strings.Count(got, "<redacted>") != 2 {
+							t.Fatalf("nested scalar printed %q", got)
+						}
+						continue
+					}
+					if got = fmt.Sprintf(f, s); got != "<redacted>" {
 						t.Fatalf("%s printed %q", f, got)
 					}
 				}
