@@ -2,7 +2,7 @@ package group
 
 import (
 	"runtime"
-		"testing"
+	"testing"
 	"time"
 
 	"golang.org/x/sys/unix"
