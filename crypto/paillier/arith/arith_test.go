@@ -1,0 +1,80 @@
+package arith
+
+import (
+	"crypto/rand"
+	"math/big"
+	"testing"
+
+	"github.com/custos-mpc/custos/crypto/paillier/testprimes"
+)
+
+func TestConstantTimeMatchesMathBig(t *testing.T) {
+	p, q := testprimes.Pair(0)
+	n := new(big.Int).Mul(p, q)
+	n2 := new(big.Int).Mul(n, n)
+	crt, err := NewCRT(p, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mn := MustModulus(n)
+	for i := 0; i < 8; i++ {
+		x, _ := SampleUnit(rand.Reader, n2)
+		xn := new(big.Int).Mod(x, n)
+		e, _ := SampleSignedBits(rand.Reader, 3000)
+		if i == 0 {
+			e.SetInt64(0)
+		}
+		if i == 1 {
+			e.SetInt64(-1)
+		}
+		if got, want := crt.ExpN2(x, e, 3001), ExpVar(x, e, n2); got.Cmp(want) != 0 {
+			t.Fatalf("ExpN2(%d)", i)
+		}
+		if got, want := crt.ExpN(xn, e, 3001), ExpVar(xn, e, n); got.Cmp(want) != 0 {
+			t.Fatalf("ExpN(%d)", i)
+		}
+		if got, want := mn.ExpSignedCT(xn, e, 3001), ExpVar(xn, e, n); got.Cmp(want) != 0 {
+			t.Fatalf("ExpSignedCT(%d)", i)
+		}
+		ea := new(big.Int).Abs(e)
+		if got, want := ExpCTBits(x, ea, n2, 3001), ExpVar(x, ea, n2); got.Cmp(want) != 0 {
+			t.Fatalf("ExpCT(%d)", i)
+		}
+		rp, rq := crt.ExpP(xn, e, 3001), crt.ExpQ(xn, e, 3001)
+		if crt.Combine(rp, rq).Cmp(ExpVar(xn, e, n)) != 0 {
+			t.Fatalf("Combine(%d)", i)
+		}
+		a, _ := rand.Int(rand.Reader, n)
+		if AddModCT(a, xn, n).Cmp(new(big.Int).Mod(new(big.Int).Add(a, xn), n)) != 0 {
+			t.Fatal("AddModCT")
+		}
+		if mn.MulCT(a, xn).Cmp(new(big.Int).Mod(new(big.Int).Mul(a, xn), n)) != 0 {
+			t.Fatal("MulCT")
+		}
+	}
+}
+
+func TestCount(t *testing.T) {
+	p, _ := testprimes.Pair(0)
+	n := new(big.Int).Mul(p, p)
+	ResetCount()
+	ExpVar(big.NewInt(3), new(big.Int).Lsh(big.NewInt(1), 2047), n) // full size
+	calls, full := Count()
+	if calls != 1 || full < 0.99 || full > 1.01 {
+		t.Fatal(calls, full)
+	}
+}
+
+func TestSampling(t *testing.T) {
+	n := big.NewInt(15)
+	for i := 0; i < 100; i++ {
+		u, err := SampleUnit(rand.Reader, n)
+		if err != nil || !IsUnit(u, n) {
+			t.Fatal("unit", u)
+		}
+		s, err := SampleSigned(rand.Reader, big.NewInt(3))
+		if err != nil || !InSigned(s, big.NewInt(3)) {
+			t.Fatal("signed", s)
+		}
+	}
+}
