@@ -2,6 +2,7 @@ package group
 
 import (
 	"crypto/subtle"
+	"encoding/binary"
 	"sync"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -109,19 +110,86 @@ func fieldCondAdd(dst, a *secp256k1.FieldVal, c uint8) {
 	dst.Add(&t)
 }
 
-// lookup sets p to table[idx] reading every entry (constant time in idx).
-// Exactly one entry is added to zero, so the result has that entry's limbs.
-func (p *secpProj) lookup(table *[16]secpProj, idx uint8) {
-	var r secpProj
-	for i := range table {
-		c := uint8(subtle.ConstantTimeByteEq(uint8(i), idx))
-		fieldCondAdd(&r.X, &table[i].X, c)
-		fieldCondAdd(&r.Y, &table[i].Y, c)
-		fieldCondAdd(&r.Z, &table[i].Z, c)
+// secpPacked is a table entry for constant-time lookups: the canonical
+// big-endian 64-bit words of X, Y, −Y and Z. Selecting words with masks is
+// several times cheaper than selecting FieldVals through arithmetic.
+type secpPacked [4][4]uint64
+
+func packField(w *[4]uint64, f *secp256k1.FieldVal) {
+	var b [32]byte
+	g := *f
+	g.Normalize().PutBytes(&b)
+	for i := range 4 {
+		w[i] = binary.BigEndian.Uint64(b[8*i:])
 	}
-	p.X.Set(r.X.Normalize())
-	p.Y.Set(r.Y.Normalize())
-	p.Z.Set(r.Z.Normalize())
+}
+
+func unpackField(f *secp256k1.FieldVal, w *[4]uint64) {
+	var b [32]byte
+	for i := range 4 {
+		binary.BigEndian.PutUint64(b[8*i:], w[i])
+	}
+	f.SetBytes(&b)
+	clear(b[:])
+}
+
+func (e *secpPacked) pack(p *secpProj) {
+	var ny secp256k1.FieldVal
+	ny.NegateVal(&p.Y, 1)
+	packField(&e[0], &p.X)
+	packField(&e[1], &p.Y)
+	packField(&e[2], &ny)
+	packField(&e[3], &p.Z)
+}
+
+// signedLookup sets p to sign(d)·table[|d|], where d = (abs, neg) and neg
+// is 0 or 1, reading every entry (constant time in abs and neg).
+func (p *secpProj) signedLookup(table []secpPacked, abs, neg uint64) {
+	var r secpPacked
+	for i := range table {
+		m := -uint64(subtle.ConstantTimeEq(int32(i), int32(abs)))
+		for c := range 4 {
+			for w := range 4 {
+				r[c][w] |= table[i][c][w] & m
+			}
+		}
+	}
+	// Y ← neg ? −Y : Y.
+	mn := -neg
+	for w := range 4 {
+		r[1][w] = r[1][w]&^mn | r[2][w]&mn
+	}
+	unpackField(&p.X, &r[0])
+	unpackField(&p.Y, &r[1])
+	unpackField(&p.Z, &r[3])
+	clear(r[:])
+}
+
+// secpSignedDigits recodes the 256-bit big-endian k into n signed w-bit
+// digits d_i ∈ [−2^(w−1), 2^(w−1)] with k = Σ d_i·2^(w·i), returned as
+// (|d_i|, sign bit) pairs, in constant time. n·w must be at least 257.
+func secpSignedDigits(k *[32]byte, w uint, abs, neg []uint64) {
+	var x [5]uint64 // little-endian words, one spare
+	for i := range 4 {
+		x[i] = binary.BigEndian.Uint64(k[24-8*i:])
+	}
+	mask := uint64(1)<<w - 1
+	carry := uint64(0)
+	for i := range abs {
+		pos := uint(i) * w
+		idx, bit := pos/64, pos%64
+		v := x[idx] >> bit
+		if bit+w > 64 && idx+1 < 5 { // public positions
+			v |= x[idx+1] << (64 - bit)
+		}
+		v = v&mask + carry
+		carry = (v + 1<<(w-1)) >> w // 1 iff v ≥ 2^(w−1)
+		d := v - carry<<w           // as a two's complement value
+		s := d >> 63
+		abs[i] = (d ^ -s) + s
+		neg[i] = s
+	}
+	clear(x[:])
 }
 
 // fromJacobian converts a normalized Jacobian point (x = X/Z², y = Y/Z³;
@@ -151,62 +219,83 @@ func (p *secpProj) toJacobian(j *secp256k1.JacobianPoint) {
 	j.Z.Set(&p.Z)
 }
 
-// secpScalarMultCT sets r = k·P with a fixed 4-bit window: 16-entry table
-// of multiples of P, 63 × (4 doublings + 1 addition), every table entry
-// read at every step.
+// secpScalarMultCT sets r = k·P with signed 4-bit windows: a table of
+// O, P, ..., 8P and 65 digits in [−8, 8], so 64 × (4 doublings + 1
+// addition), every table entry read at every step.
 func secpScalarMultCT(k *secp256k1.ModNScalar, p, r *secp256k1.JacobianPoint) {
-	var table [16]secpProj
-	table[0].setIdentity()
-	table[1].fromJacobian(p)
-	for i := 2; i < 16; i += 2 {
-		table[i].double(&table[i/2])
-		table[i+1].add(&table[i], &table[1])
+	var pts [9]secpProj
+	pts[0].setIdentity()
+	pts[1].fromJacobian(p)
+	pts[2].double(&pts[1])
+	for i := 3; i < 9; i++ {
+		pts[i].add(&pts[i-1], &pts[1])
+	}
+	var table [9]secpPacked
+	for i := range pts {
+		table[i].pack(&pts[i])
 	}
 	kb := k.Bytes()
+	var abs, neg [65]uint64
+	secpSignedDigits(&kb, 4, abs[:], neg[:])
 	var acc, t secpProj
-	acc.lookup(&table, kb[0]>>4)
-	for i := 1; i < 64; i++ {
+	acc.signedLookup(table[:], abs[64], neg[64])
+	for i := 63; i >= 0; i-- {
 		acc.double(&acc)
 		acc.double(&acc)
 		acc.double(&acc)
 		acc.double(&acc)
-		t.lookup(&table, kb[i/2]>>(4*(1-uint(i)&1))&0x0f)
+		t.signedLookup(table[:], abs[i], neg[i])
 		acc.add(&acc, &t)
 	}
 	acc.toJacobian(r)
 	clear(kb[:])
+	clear(abs[:])
+	clear(neg[:])
+	clear(table[:])
 }
 
-// secpBaseTable[i][d] = d·16^i·G for 64 nibble positions i (public data,
-// built once with the same complete formulas).
-var secpBaseTable = sync.OnceValue(func() *[64][16]secpProj {
-	t := new([64][16]secpProj)
-	var base secpProj
+const (
+	secpBaseWindow  = 5
+	secpBaseDigits  = 52 // 52·5 = 260 ≥ 257 bits
+	secpBaseEntries = 1<<(secpBaseWindow-1) + 1
+)
+
+// secpBaseTable[i][d] = d·32^i·G for d = 0..16 and the 52 signed 5-bit
+// digit positions (public data, built once with the complete formulas).
+var secpBaseTable = sync.OnceValue(func() *[secpBaseDigits][secpBaseEntries]secpPacked {
+	t := new([secpBaseDigits][secpBaseEntries]secpPacked)
+	var base, acc secpProj
 	base.fromJacobian(&secpG)
-	for i := range 64 {
-		t[i][0].setIdentity()
-		t[i][1] = base
-		for d := 2; d < 16; d++ {
-			t[i][d].add(&t[i][d-1], &base)
+	for i := range secpBaseDigits {
+		acc.setIdentity()
+		for d := range secpBaseEntries {
+			t[i][d].pack(&acc)
+			acc.add(&acc, &base)
 		}
-		base.double(&t[i][8]) // 16·(16^i·G)
+		// acc = 17·base; the next base is 32·base.
+		for range 5 {
+			base.double(&base)
+		}
 	}
 	return t
 })
 
-// secpScalarBaseMultCT sets r = k·G as Σ_i T[i][k_i] over the 64 nibbles
-// k_i of k (least significant first): 64 constant-time lookups and
-// additions, no doublings.
+// secpScalarBaseMultCT sets r = k·G as Σ_i d_i·32^i·G over the 52 signed
+// 5-bit digits d_i of k: 52 constant-time lookups and additions, no
+// doublings.
 func secpScalarBaseMultCT(k *secp256k1.ModNScalar, r *secp256k1.JacobianPoint) {
 	tab := secpBaseTable()
 	kb := k.Bytes()
+	var abs, neg [secpBaseDigits]uint64
+	secpSignedDigits(&kb, secpBaseWindow, abs[:], neg[:])
 	var acc, t secpProj
 	acc.setIdentity()
-	for i := range 64 {
-		b := kb[31-i/2]
-		t.lookup(&tab[i], b>>(4*(uint(i)&1))&0x0f)
+	for i := range secpBaseDigits {
+		t.signedLookup(tab[i][:], abs[i], neg[i])
 		acc.add(&acc, &t)
 	}
 	acc.toJacobian(r)
 	clear(kb[:])
+	clear(abs[:])
+	clear(neg[:])
 }

@@ -206,3 +206,45 @@ func TestSecp256k1GLV(t *testing.T) {
 		}
 	}
 }
+
+// TestSecp256k1SignedDigits reconstructs scalars from the constant-time
+// signed recoding.
+func TestSecp256k1SignedDigits(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(9, 10))
+	var ones [32]byte
+	for i := range ones {
+		ones[i] = 0xff
+	}
+	inputs := [][32]byte{{}, {31: 1}, {31: 8}, {31: 16}, ones}
+	for range 500 {
+		var k [32]byte
+		for j := range k {
+			k[j] = byte(r.Uint32())
+		}
+		inputs = append(inputs, k)
+	}
+	for _, c := range []struct {
+		w uint
+		n int
+	}{{4, 65}, {5, 52}} {
+		for _, k := range inputs {
+			abs := make([]uint64, c.n)
+			neg := make([]uint64, c.n)
+			secpSignedDigits(&k, c.w, abs, neg)
+			sum := new(big.Int)
+			for i := c.n - 1; i >= 0; i-- {
+				if abs[i] > 1<<(c.w-1) || neg[i] > 1 {
+					t.Fatalf("w=%d: digit out of range", c.w)
+				}
+				d := new(big.Int).SetUint64(abs[i])
+				if neg[i] == 1 {
+					d.Neg(d)
+				}
+				sum.Lsh(sum, c.w).Add(sum, d)
+			}
+			if sum.Cmp(new(big.Int).SetBytes(k[:])) != 0 {
+				t.Fatalf("w=%d: digits do not sum to k", c.w)
+			}
+		}
+	}
+}
