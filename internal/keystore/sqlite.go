@@ -18,6 +18,7 @@ import (
 
 // sqliteStore is the production Store: one SQLite file per node.
 type sqliteStore struct {
+	path   string
 	db     *sql.DB
 	sealer sealer.Sealer
 	closed atomic.Bool
@@ -66,7 +67,7 @@ func openSQLite(path string, s sealer.Sealer) (*sqliteStore, error) {
 	// connection's pragmas apply to everything.
 	db.SetMaxOpenConns(1)
 	db.SetConnMaxLifetime(0)
-	st := &sqliteStore{db: db, sealer: s, now: time.Now}
+	st := &sqliteStore{path: abs, db: db, sealer: s, now: time.Now}
 	if err := st.init(context.Background()); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -191,6 +192,8 @@ func applyMigrations(ctx context.Context, tx *sql.Tx, from int) error {
 	}
 	return nil
 }
+
+func (st *sqliteStore) dbPath() string { return st.path }
 
 func (st *sqliteStore) Close() error {
 	if st.closed.Swap(true) {
