@@ -10,11 +10,12 @@ import (
 	"github.com/custos-mpc/custos/crypto/paillier/arith"
 )
 
-// Prover is the constant-time Paillier and ring-Pedersen arithmetic of a
-// prover for one Paillier modulus N (CGGMP21 Definition 2.2: enc(m; ρ) =
-// (1+N)^m·ρ^N mod N²). When the prover owns N (its own key) it passes the
-// factors' CRT context and every exponentiation is done modulo p², q² (or
-// p, q) with the exponent reduced modulo the group order.
+// Prover is the constant-time Paillier arithmetic of a prover for one
+// Paillier modulus N (CGGMP21 Section 2.3: enc(m; ρ) = (1+N)^m·ρ^N mod N²).
+// When the prover owns N (its own key) it passes the secret key, and ρ^N is
+// computed modulo p² and q² (CRT, exponent reduced modulo φ(p²), φ(q²)):
+// half the cost. Short exponents (ℓ+ε bits, challenges) are computed
+// directly, as CRT would lengthen them to the size of φ.
 type Prover struct {
 	N, N2   *big.Int
 	sN, sN2 *saferith.Modulus
@@ -81,12 +82,8 @@ func (p *Prover) onePlusMN(m *big.Int, mBits int) *saferith.Nat {
 // secrets a (|a| < 2^aBits), b (|b| < 2^bBits), ρ: the first message A of
 // Π^aff-g and Π^aff-g*, and of Π^dec with a negated.
 func (p *Prover) AffineCT(c, a *big.Int, aBits int, b *big.Int, bBits int, rho *big.Int) *big.Int {
-	var ca *big.Int
-	if p.crt != nil {
-		ca = p.crt.ExpN2(c, a, aBits)
-	} else {
-		ca = p.aN2.ExpSignedCT(c, a, aBits)
-	}
+	// CRT would reduce the short exponent to the length of φ(p²): slower.
+	ca := p.aN2.ExpSignedCT(c, a, aBits)
 	x := p.mulCT(p.onePlusMN(b, bBits), natOf(p.RhoN(rho), p.N2), p.sN2)
 	return p.mulCT(natOf(ca, p.N2), x, p.sN2).Big()
 }
@@ -95,17 +92,13 @@ func (p *Prover) AffineCT(c, a *big.Int, aBits int, b *big.Int, bBits int, rho *
 // signed e (the responses w = r·ρ^e of the Paillier range proofs). A
 // negative e uses saferith's constant-time inverse.
 func (p *Prover) MaskNonce(r, rho, e *big.Int) *big.Int {
-	var pe *big.Int
-	if p.crt != nil {
-		pe = p.crt.ExpN(rho, e, e.BitLen()+1)
-	} else {
-		pe = p.aN.ExpCT(rho, new(big.Int).Abs(e), e.BitLen())
-		if e.Sign() < 0 {
-			var x saferith.Nat
-			x.SetBig(pe, p.N.BitLen())
-			inv := new(saferith.Nat).ModInverse(&x, p.sN)
-			pe = inv.Big()
-		}
+	// e is short (|e| ≤ q): a direct exponentiation beats CRT, which
+	// would reduce e to the length of φ(p).
+	pe := p.aN.ExpCT(rho, new(big.Int).Abs(e), e.BitLen())
+	if e.Sign() < 0 {
+		var x saferith.Nat
+		x.SetBig(pe, p.N.BitLen())
+		pe = new(saferith.Nat).ModInverse(&x, p.sN).Big()
 	}
 	return p.mulCT(natOf(r, p.N), natOf(pe, p.N), p.sN).Big()
 }
