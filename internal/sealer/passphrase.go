@@ -23,13 +23,20 @@ type Passphrase struct {
 // NewPassphrase copies b into a Passphrase. It rejects an empty passphrase.
 // The caller should wipe b.
 func NewPassphrase(b []byte) (*Passphrase, error) {
-	if len(b) == 0 {
-		return nil, errors.New("sealer: passphrase: empty")
-	}
-	if len(b) > maxPassphrase {
-		return nil, fmt.Errorf("sealer: passphrase: longer than %d bytes", maxPassphrase)
+	if err := checkPassphrase(b); err != nil {
+		return nil, fmt.Errorf("sealer: passphrase: %w", err)
 	}
 	return &Passphrase{b: append([]byte(nil), b...)}, nil
+}
+
+func checkPassphrase(b []byte) error {
+	if len(b) == 0 {
+		return errors.New("empty")
+	}
+	if len(b) > maxPassphrase {
+		return fmt.Errorf("longer than %d bytes", maxPassphrase)
+	}
+	return nil
 }
 
 const maxPassphrase = 4096

@@ -208,6 +208,9 @@ func TestPassphraseSources(t *testing.T) {
 			if (err == nil) != tc.ok {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
 			}
+			if err != nil && strings.Contains(err.Error(), "%!") {
+				t.Fatalf("badly formatted error: %v", err)
+			}
 			if tc.ok && string(p.b) != tc.want {
 				t.Fatalf("got %q, want %q", p.b, tc.want)
 			}

@@ -23,11 +23,11 @@ func PassphraseFromFile(path string) (*Passphrase, error) {
 		return nil, fmt.Errorf("sealer: passphrase file: %w", err)
 	}
 	defer wipe(b)
-	p, err := NewPassphrase(trimNewline(b))
-	if err != nil {
-		return nil, fmt.Errorf("sealer: passphrase file %s: %w", path, errors.Unwrap(err))
+	b2 := trimNewline(b)
+	if err := checkPassphrase(b2); err != nil {
+		return nil, fmt.Errorf("sealer: passphrase file %s: %w", path, err)
 	}
-	return p, nil
+	return NewPassphrase(b2)
 }
 
 // PassphraseFromEnv reads a passphrase from the environment variable name.
@@ -37,11 +37,13 @@ func PassphraseFromEnv(name string) (*Passphrase, error) {
 	if !ok {
 		return nil, fmt.Errorf("sealer: passphrase env: %s is not set", name)
 	}
-	p, err := NewPassphrase([]byte(v))
-	if err != nil {
-		return nil, fmt.Errorf("sealer: passphrase env %s: %w", name, errors.Unwrap(err))
+	// The string v cannot be wiped; the environment keeps its own copy.
+	b := []byte(v)
+	defer wipe(b)
+	if err := checkPassphrase(b); err != nil {
+		return nil, fmt.Errorf("sealer: passphrase env %s: %w", name, err)
 	}
-	return p, nil
+	return NewPassphrase(b)
 }
 
 // PromptPassphrase asks for a passphrase on the controlling terminal with
@@ -88,11 +90,10 @@ func promptOnce(tty *os.File, prompt string) (*Passphrase, error) {
 		return nil, fmt.Errorf("sealer: passphrase prompt: %w", err)
 	}
 	defer wipe(line)
-	p, err := NewPassphrase(line)
-	if err != nil {
-		return nil, fmt.Errorf("sealer: passphrase prompt: %w", errors.Unwrap(err))
+	if err := checkPassphrase(line); err != nil {
+		return nil, fmt.Errorf("sealer: passphrase prompt: %w", err)
 	}
-	return p, nil
+	return NewPassphrase(line)
 }
 
 // readLine reads up to a newline without buffering past it.
