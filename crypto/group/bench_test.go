@@ -59,6 +59,12 @@ func BenchmarkGroups(b *testing.B) {
 					t.Mul(t, s)
 				})
 			})
+			b.Run("InvertVarTime", func(b *testing.B) {
+				t := mustRandScalar(b, g)
+				loopCPU(b, func() {
+					InvertVarTime(t, s)
+				})
+			})
 			b.Run("ScalarInvert", func(b *testing.B) {
 				t := mustRandScalar(b, g)
 				loopCPU(b, func() {

@@ -162,6 +162,7 @@ func TestGroupConformance(t *testing.T) {
 					check("mul", g.NewScalar().Mul(a, b), new(big.Int).Mul(ai, bi))
 					check("negate", g.NewScalar().Negate(a), new(big.Int).Neg(ai))
 					check("invert", g.NewScalar().Invert(a), new(big.Int).ModInverse(ai, ord))
+					check("invert (variable time)", InvertVarTime(g.NewScalar(), a), new(big.Int).ModInverse(ai, ord))
 					// a(b+c) = ab+ac, with aliasing of the receiver.
 					l := g.NewScalar().Set(b)
 					l.Add(l, c).Mul(a, l)
@@ -178,7 +179,7 @@ func TestGroupConformance(t *testing.T) {
 					}
 				}
 				zero := g.NewScalar()
-				if !zero.IsZero() || !g.NewScalar().Invert(zero).IsZero() {
+				if !zero.IsZero() || !g.NewScalar().Invert(zero).IsZero() || !InvertVarTime(g.NewScalar(), zero).IsZero() {
 					t.Fatal("inverse of zero is not zero")
 				}
 				if g.NewScalar().SetUint64(1).IsZero() {

@@ -118,29 +118,65 @@ func (s *secpScalar) SetUint64(v uint64) Scalar {
 	return s
 }
 
-// secpNMinus2 is the Fermat exponent n−2, big-endian.
-var secpNMinus2 = func() [32]byte {
-	var b [32]byte
-	new(big.Int).Sub(secpOrder, big.NewInt(2)).FillBytes(b[:])
-	return b
+// secpInvSchedule is the sliding-window (width 5) schedule for the public
+// Fermat exponent n−2: from the most significant end, each step squares
+// sq times and then, if odd > 0, multiplies by x^odd.
+var secpInvSchedule = func() (steps []struct{ sq, odd int }) {
+	e := new(big.Int).Sub(secpOrder, big.NewInt(2))
+	i := e.BitLen() - 1
+	pending := 0
+	for i >= 0 {
+		if e.Bit(i) == 0 {
+			pending++
+			i--
+			continue
+		}
+		// Longest window [i, j] of width ≤ 5 ending in a set bit.
+		j := max(i-4, 0)
+		for e.Bit(j) == 0 {
+			j++
+		}
+		v := 0
+		for b := i; b >= j; b-- {
+			v = v<<1 | int(e.Bit(b))
+		}
+		steps = append(steps, struct{ sq, odd int }{pending + i - j + 1, v})
+		pending = 0
+		i = j - 1
+	}
+	if pending > 0 {
+		steps = append(steps, struct{ sq, odd int }{pending, 0})
+	}
+	return steps
 }()
 
-// Invert computes a^(n−2) mod n (Fermat) with a fixed, public
-// square-and-multiply schedule, so its time does not depend on a.
-// decred's InverseNonConst is variable time and is not used.
+// Invert computes a^(n−2) mod n (Fermat) with a sliding window over the
+// public exponent: the sequence of squarings and multiplications is fixed,
+// so the time does not depend on a. (decred's InverseNonConst is variable
+// time and is not used; see InvertVarTime for public values.)
 func (s *secpScalar) Invert(a Scalar) Scalar {
-	var r, x secp256k1.ModNScalar
-	x.Set(secpS(a))
+	var tab [16]secp256k1.ModNScalar // x^1, x^3, ..., x^31
+	var x2, r secp256k1.ModNScalar
+	tab[0].Set(secpS(a))
+	x2.SquareVal(&tab[0])
+	for i := 1; i < 16; i++ {
+		tab[i].Mul2(&tab[i-1], &x2)
+	}
 	r.SetInt(1)
-	for _, byt := range secpNMinus2 {
-		for bit := 7; bit >= 0; bit-- {
+	for _, st := range secpInvSchedule {
+		for range st.sq {
 			r.Square()
-			if byt>>bit&1 == 1 { // public exponent bit
-				r.Mul(&x)
-			}
+		}
+		if st.odd > 0 {
+			r.Mul(&tab[st.odd>>1])
 		}
 	}
 	s.s.Set(&r)
+	r.Zero()
+	x2.Zero()
+	for i := range tab {
+		tab[i].Zero()
+	}
 	return s
 }
 
