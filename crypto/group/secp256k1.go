@@ -270,6 +270,17 @@ func (e *secpElement) Equal(b Element) bool {
 	return u1.Equals(&u2) && s1.Equals(&s2)
 }
 
+// secpAffine sets a to the affine form of the non-identity point p,
+// skipping the (constant-time) inversion when p already has Z = 1, as every
+// parsed point does. Z is public-shape information here: it is 1 exactly
+// for points that came from a decoder or the generator.
+func secpAffine(a, p *secp256k1.JacobianPoint) {
+	a.Set(p)
+	if !a.Z.IsOne() {
+		a.ToAffine()
+	}
+}
+
 // Bytes is RFC 9591 Section 6.5 SerializeElement: SEC1 compressed form. The
 // identity, which has no such encoding, gives 33 zero bytes.
 func (e *secpElement) Bytes() []byte {
@@ -278,8 +289,7 @@ func (e *secpElement) Bytes() []byte {
 		return out
 	}
 	var a secp256k1.JacobianPoint
-	a.Set(&e.p)
-	a.ToAffine()
+	secpAffine(&a, &e.p)
 	out[0] = 0x02
 	if a.Y.IsOdd() {
 		out[0] = 0x03

@@ -16,8 +16,7 @@ func IsYEven(e Element) bool {
 		return false
 	}
 	var a secp256k1.JacobianPoint
-	a.Set(p)
-	a.ToAffine()
+	secpAffine(&a, p)
 	return !a.Y.IsOdd()
 }
 
@@ -49,8 +48,7 @@ func Secp256k1PublicKey(e Element) *secp256k1.PublicKey {
 		return nil
 	}
 	var a secp256k1.JacobianPoint
-	a.Set(p)
-	a.ToAffine()
+	secpAffine(&a, p)
 	return secp256k1.NewPublicKey(&a.X, &a.Y)
 }
 

@@ -89,6 +89,8 @@ func secpBatchToAffine(pts []secp256k1.JacobianPoint) {
 	}
 }
 
+var secpOne = func() (s secp256k1.ModNScalar) { s.SetInt(1); return s }()
+
 func secpIsGenerator(p *secp256k1.JacobianPoint) bool {
 	return p.Z.IsOne() && p.X.Equals(&secpG.X) && p.Y.Equals(&secpG.Y)
 }
@@ -108,6 +110,7 @@ func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
 	terms := make([]secpMSMTerm, 0, 2*len(s))
 	var pts []secp256k1.JacobianPoint
 	var kb [32]byte
+	var ones []*secp256k1.JacobianPoint
 	for i := range s {
 		k, p := secpS(s[i]), secpP(a[i])
 		if k.IsZero() || p.Z.IsZero() {
@@ -116,6 +119,10 @@ func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
 		if secpIsGenerator(p) {
 			gScalar.Add(k)
 			haveG = true
+			continue
+		}
+		if k.Equals(&secpOne) { // common in FROST: D_i + ρ_i·E_i
+			ones = append(ones, p)
 			continue
 		}
 		kb = k.Bytes()
@@ -180,6 +187,9 @@ func secpMSM(s []Scalar, a []Element, r *secp256k1.JacobianPoint) {
 			}
 			secp256k1.AddNonConst(&acc, q, &acc)
 		}
+	}
+	for _, p := range ones {
+		secp256k1.AddNonConst(&acc, p, &acc)
 	}
 	if haveG && !gScalar.IsZero() {
 		var g secp256k1.JacobianPoint
