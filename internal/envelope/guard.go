@@ -171,6 +171,9 @@ func (g *Guard) CloseSession(session [SessionSize]byte) {
 // [current round, current round + Lookahead]. Otherwise it returns an error
 // and records nothing.
 func (g *Guard) Accept(env *Envelope) error {
+	if env == nil {
+		return fmt.Errorf("envelope: guard: %w: nil envelope", ErrMalformed)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.expireLocked(g.cfg.Now())

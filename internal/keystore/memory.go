@@ -160,6 +160,9 @@ func (m *memoryStore) PutShare(ctx context.Context, info ShareInfo, secret []byt
 
 func (m *memoryStore) Share(ctx context.Context, keyID string, epoch uint64) (ShareInfo, *Secret, error) {
 	what := fmt.Sprintf("keystore: share %q epoch %d", keyID, epoch)
+	if epoch > maxEpoch {
+		return ShareInfo{}, nil, fmt.Errorf("%s: %w: epoch too large", what, ErrInvalid)
+	}
 	if err := m.lock(); err != nil {
 		return ShareInfo{}, nil, fmt.Errorf("%s: %w", what, err)
 	}
@@ -210,6 +213,9 @@ func (m *memoryStore) openShare(what string, sh memShare) (ShareInfo, *Secret, e
 
 func (m *memoryStore) ActivateShare(ctx context.Context, keyID string, epoch uint64) error {
 	what := fmt.Sprintf("keystore: activate share %q epoch %d", keyID, epoch)
+	if epoch > maxEpoch {
+		return fmt.Errorf("%s: %w: epoch too large", what, ErrInvalid)
+	}
 	if err := m.lock(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
@@ -238,6 +244,9 @@ func (m *memoryStore) ActivateShare(ctx context.Context, keyID string, epoch uin
 
 func (m *memoryStore) DestroyShare(ctx context.Context, keyID string, epoch uint64) error {
 	what := fmt.Sprintf("keystore: destroy share %q epoch %d", keyID, epoch)
+	if epoch > maxEpoch {
+		return fmt.Errorf("%s: %w: epoch too large", what, ErrInvalid)
+	}
 	if err := m.lock(); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}

@@ -176,6 +176,10 @@ func testShareValidation(t *testing.T, s keystore.Store) {
 		tc.mut(&info)
 		wantErr(t, tc.name, s.PutShare(ctx, info, []byte("x")), keystore.ErrInvalid)
 	}
+	_, _, err := s.Share(ctx, "k", 1<<63)
+	wantErr(t, "read a huge epoch", err, keystore.ErrInvalid)
+	wantErr(t, "activate a huge epoch", s.ActivateShare(ctx, "k", 1<<63), keystore.ErrInvalid)
+	wantErr(t, "destroy a huge epoch", s.DestroyShare(ctx, "k", 1<<63), keystore.ErrInvalid)
 }
 
 type oneTimeOps struct {
