@@ -160,14 +160,37 @@ func (e *ed448Element) ScalarMult(s Scalar, a Element) Element {
 	return e
 }
 
-// VarTimeMultiScalarMult sums constant-time products.
+// VarTimeMultiScalarMult merges the terms on the generator and pairs them
+// with one other term through circl's variable-time CombinedMult (mG + nP,
+// the shape of signature verification); the remaining terms are summed
+// ScalarMults. circl's multiplications drop torsion components, which
+// parsed elements never have.
 func (e *ed448Element) VarTimeMultiScalarMult(s []Scalar, a []Element) Element {
 	if len(s) != len(a) {
 		panic("group: VarTimeMultiScalarMult: length mismatch")
 	}
 	c := goldilocks.Curve{}
+	gen := c.Generator()
 	acc := *c.Identity()
+	gs := ed448Field.newScalar()
+	haveG := false
+	var rest []int
 	for i := range s {
+		if ed448P(a[i]).IsEqual(gen) {
+			gs.Add(gs, s[i])
+			haveG = true
+			continue
+		}
+		rest = append(rest, i)
+	}
+	if haveG && len(rest) > 0 {
+		i := rest[0]
+		rest = rest[1:]
+		acc.Add(c.CombinedMult(ed448Scalar(gs), ed448Scalar(s[i]), ed448P(a[i])))
+	} else if haveG {
+		acc.Add(c.ScalarBaseMult(ed448Scalar(gs)))
+	}
+	for _, i := range rest {
 		acc.Add(c.ScalarMult(ed448Scalar(s[i]), ed448P(a[i])))
 	}
 	e.p = acc

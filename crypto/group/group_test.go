@@ -392,6 +392,30 @@ func TestGroupConformance(t *testing.T) {
 						t.Fatalf("%d terms: MSM differs", n)
 					}
 				}
+				// Terms on the generator, alone, paired, repeated.
+				gen := g.Generator()
+				s1, s2, s3 := mustRandScalar(t, g), mustRandScalar(t, g), mustRandScalar(t, g)
+				p1 := randElement(t, g)
+				genCases := []struct {
+					ss []Scalar
+					ps []Element
+				}{
+					{[]Scalar{s1}, []Element{gen}},
+					{[]Scalar{s1, s2}, []Element{gen, p1}},
+					{[]Scalar{s2, s1}, []Element{p1, gen}},
+					{[]Scalar{s1, s2, s3}, []Element{gen, p1, gen}},
+					{[]Scalar{s1, g.NewScalar().Negate(s1)}, []Element{gen, gen}},
+					{[]Scalar{s1, s2, s3}, []Element{gen, p1, g.NewElement().Negate(p1)}},
+				}
+				for i, c := range genCases {
+					want := g.NewElement()
+					for j := range c.ss {
+						want.Add(want, g.NewElement().ScalarMult(c.ss[j], c.ps[j]))
+					}
+					if !g.NewElement().VarTimeMultiScalarMult(c.ss, c.ps).Equal(want) {
+						t.Fatalf("generator case %d: MSM differs", i)
+					}
+				}
 				// Terms that cancel.
 				s := mustRandScalar(t, g)
 				p := randElement(t, g)
