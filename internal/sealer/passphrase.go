@@ -104,21 +104,25 @@ func (k *derivedKey) destroy() { wipe(k.key[:]); wipe(k.check[:]) }
 // passphrase by Argon2id.
 //
 // Argon2id runs once per (parameters, salt) and the result is cached, so
-// sealing many secrets costs one derivation per process. New blobs use the
-// sealer's own salt, drawn at construction; blobs with other salts or
-// parameters (older runs, raised costs) are opened by deriving their key.
+// sealing many secrets costs one derivation per process. Until it seals
+// anything, the sealer adopts the salt of the first blob it opens that has
+// its own parameters (for a keystore: the canary), so a store keeps one salt
+// across restarts and opening it costs one derivation. Otherwise new blobs
+// use a salt drawn at construction. Blobs with other salts or parameters
+// (raised costs) are opened by deriving their key.
 type PassphraseSealer struct {
 	params Argon2Params
-	salt   [saltSize]byte
 
-	mu    sync.Mutex
-	pass  *Passphrase
-	cache map[string]*derivedKey
+	mu        sync.Mutex
+	salt      [saltSize]byte // for new blobs
+	saltFixed bool           // set by the first Seal, or adopted by the first Open
+	pass      *Passphrase
+	cache     map[string]*derivedKey
 }
 
 var _ Sealer = (*PassphraseSealer)(nil)
 
-const maxCachedKeys = 8
+const maxCachedKeys = 64
 
 // NewPassphraseSealer returns a sealer for pass with the given Argon2id
 // parameters for new blobs. It keeps its own copy of the passphrase; the
@@ -161,54 +165,61 @@ func (s *PassphraseSealer) Destroy() {
 	}
 }
 
-// derive returns the cached key for (params, salt), deriving it if needed.
-// The returned key stays owned by the cache.
-func (s *PassphraseSealer) derive(p Argon2Params, salt []byte) (*derivedKey, error) {
-	id := fmt.Sprintf("%d/%d/%d/%x", p.Memory, p.Time, p.Threads, salt)
+// derive returns a copy of the key for (params, salt), deriving and caching
+// it if needed. The caller must destroy the copy. With forSeal it uses, and
+// fixes, the sealer's own salt (salt is ignored) and returns it in saltOut.
+func (s *PassphraseSealer) derive(p Argon2Params, salt []byte, forSeal bool) (d derivedKey, saltOut [saltSize]byte, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.pass == nil {
-		return nil, errors.New("sealer: passphrase sealer: destroyed")
+		return d, saltOut, errors.New("sealer: passphrase sealer: destroyed")
 	}
-	if d, ok := s.cache[id]; ok {
-		return d, nil
+	if forSeal {
+		s.saltFixed = true
+		salt = s.salt[:]
+	}
+	copy(saltOut[:], salt)
+	id := fmt.Sprintf("%d/%d/%d/%x", p.Memory, p.Time, p.Threads, salt)
+	if c, ok := s.cache[id]; ok {
+		return *c, saltOut, nil
 	}
 	master := argon2.IDKey(s.pass.b, salt, p.Time, p.Memory, p.Threads, 32)
 	defer wipe(master)
-	d := new(derivedKey)
-	key, err := hkdf.Key(sha256.New, master, nil, "custos sealer v1 passphrase kek", len(d.key))
+	c := new(derivedKey)
+	key, err := hkdf.Key(sha256.New, master, nil, "custos sealer v1 passphrase kek", len(c.key))
 	if err != nil {
-		return nil, fmt.Errorf("sealer: passphrase sealer: hkdf: %w", err)
+		return d, saltOut, fmt.Errorf("sealer: passphrase sealer: hkdf: %w", err)
 	}
-	copy(d.key[:], key)
+	copy(c.key[:], key)
 	wipe(key)
-	check, err := hkdf.Key(sha256.New, master, nil, "custos sealer v1 passphrase key check", len(d.check))
+	check, err := hkdf.Key(sha256.New, master, nil, "custos sealer v1 passphrase key check", len(c.check))
 	if err != nil {
-		return nil, fmt.Errorf("sealer: passphrase sealer: hkdf: %w", err)
+		return d, saltOut, fmt.Errorf("sealer: passphrase sealer: hkdf: %w", err)
 	}
-	copy(d.check[:], check)
+	copy(c.check[:], check)
 	if len(s.cache) >= maxCachedKeys {
-		for k, old := range s.cache { // evict one; the sealer's own key is re-derived on demand
+		for k, old := range s.cache { // evict one at random; it is re-derived on demand
 			old.destroy()
 			delete(s.cache, k)
 			break
 		}
 	}
-	s.cache[id] = d
-	return d, nil
+	s.cache[id] = c
+	return *c, saltOut, nil
 }
 
 // Seal encrypts plaintext bound to associatedData.
 func (s *PassphraseSealer) Seal(plaintext, associatedData []byte) ([]byte, error) {
-	d, err := s.derive(s.params, s.salt[:])
+	d, salt, err := s.derive(s.params, nil, true)
 	if err != nil {
 		return nil, err
 	}
+	defer d.destroy()
 	params := make([]byte, 0, passphraseParams)
 	params = binary.BigEndian.AppendUint32(params, s.params.Memory)
 	params = binary.BigEndian.AppendUint32(params, s.params.Time)
 	params = append(params, s.params.Threads)
-	params = append(params, s.salt[:]...)
+	params = append(params, salt[:]...)
 	params = append(params, d.check[:]...)
 
 	out := appendHeader(make([]byte, 0, headerFixed+passphraseParams+nonceSize+len(plaintext)+tagSize), kindBytePassphrase, params)
@@ -256,10 +267,11 @@ func (s *PassphraseSealer) Open(sealed, associatedData []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sealer: open: %w", err)
 	}
-	d, err := s.derive(p, salt)
+	d, _, err := s.derive(p, salt, false)
 	if err != nil {
 		return nil, err
 	}
+	defer d.destroy()
 	if subtle.ConstantTimeCompare(d.check[:], check) != 1 {
 		return nil, fmt.Errorf("sealer: open: %w", ErrWrongKey)
 	}
@@ -271,5 +283,18 @@ func (s *PassphraseSealer) Open(sealed, associatedData []byte) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sealer: open: %w", ErrAuth)
 	}
+	s.adoptSalt(p, salt)
 	return pt, nil
+}
+
+// adoptSalt makes salt the salt for new blobs if nothing was sealed yet and
+// p are the sealer's parameters. Only called after a blob opened, so only
+// a salt chosen by the passphrase holder is adopted.
+func (s *PassphraseSealer) adoptSalt(p Argon2Params, salt []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.saltFixed && p == s.params {
+		copy(s.salt[:], salt)
+		s.saltFixed = true
+	}
 }

@@ -287,3 +287,69 @@ func BenchmarkPassphraseSealOpen(b *testing.B) {
 		}
 	}
 }
+
+func TestPassphraseSealerAdoptsTheStoreSalt(t *testing.T) {
+	first := testPassphraseSealer(t, "pw")
+	canary, _ := first.Seal([]byte("c"), nil)
+	bl, _ := parseBlob(canary)
+	_, salt, _, _ := parsePassphraseParams(bl.params)
+
+	restarted := testPassphraseSealer(t, "pw")
+	if _, err := restarted.Open(canary, nil); err != nil {
+		t.Fatal(err)
+	}
+	next, _ := restarted.Seal([]byte("x"), nil)
+	bl2, _ := parseBlob(next)
+	_, salt2, _, _ := parsePassphraseParams(bl2.params)
+	if !bytes.Equal(salt, salt2) {
+		t.Fatal("a restarted sealer did not keep the store's salt")
+	}
+
+	t.Run("a sealer that already sealed keeps its own salt", func(t *testing.T) {
+		s := testPassphraseSealer(t, "pw")
+		own, _ := s.Seal([]byte("x"), nil)
+		if _, err := s.Open(canary, nil); err != nil {
+			t.Fatal(err)
+		}
+		again, _ := s.Seal([]byte("y"), nil)
+		a, _ := parseBlob(own)
+		b, _ := parseBlob(again)
+		if !bytes.Equal(a.params, b.params) {
+			t.Fatal("salt changed after sealing")
+		}
+	})
+}
+
+func TestPassphraseSealerConcurrentUse(t *testing.T) {
+	s := testPassphraseSealer(t, "pw")
+	others := make([][]byte, maxCachedKeys+4) // more salts than the cache holds
+	for i := range others {
+		o := testPassphraseSealer(t, "pw")
+		others[i], _ = o.Seal([]byte("other"), nil)
+	}
+	done := make(chan error)
+	for w := range 4 {
+		go func() {
+			var err error
+			for i := range 50 {
+				if w%2 == 0 {
+					_, err = s.Open(others[(i+w)%len(others)], nil)
+				} else {
+					var b []byte
+					if b, err = s.Seal([]byte("mine"), nil); err == nil {
+						_, err = s.Open(b, nil)
+					}
+				}
+				if err != nil {
+					break
+				}
+			}
+			done <- err
+		}()
+	}
+	for range 4 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
