@@ -1,6 +1,7 @@
 package group
 
 import (
+	"crypto/subtle"
 	"math/big"
 	"slices"
 
@@ -11,6 +12,12 @@ import (
 // constant-time arithmetic, used by the P-256 and edwards448 backends. Every
 // operation runs in time that depends only on the (public) sizes of the
 // modulus and of the inputs' encodings.
+//
+// saferith's comparisons (Cmp, Eq, CmpMod) and CondAssign write to their
+// arguments' limbs (they re-mask them), which races when a scalar or the
+// shared modulus is read from several goroutines. This file therefore
+// compares canonical byte encodings itself and only passes values it owns
+// to those methods.
 type modField struct {
 	group        Group
 	m            *saferith.Modulus
@@ -18,7 +25,7 @@ type modField struct {
 	size         int  // encoding length in bytes (RFC 9591 Nscalar)
 	littleEndian bool // byte order of the encoding
 	qMinus2      *saferith.Nat
-	zero         *saferith.Nat
+	orderBE      []byte // the order, big-endian, size bytes
 }
 
 func newModField(g Group, order *big.Int, size int, le bool) *modField {
@@ -30,7 +37,7 @@ func newModField(g Group, order *big.Int, size int, le bool) *modField {
 		littleEndian: le,
 	}
 	f.qMinus2 = new(saferith.Nat).SetBytes(new(big.Int).Sub(order, big.NewInt(2)).Bytes())
-	f.zero = new(saferith.Nat).Mod(new(saferith.Nat).SetUint64(0), f.m)
+	f.orderBE = order.FillBytes(make([]byte, size))
 	return f
 }
 
@@ -56,15 +63,32 @@ func (f *modField) parse(b []byte) (Scalar, error) {
 	if f.littleEndian {
 		slices.Reverse(be)
 	}
-	var x saferith.Nat
-	x.SetBytes(be)
-	if _, _, lt := x.CmpMod(f.m); lt != 1 {
+	if ctLessBE(be, f.orderBE) != 1 {
 		return nil, ErrInvalidScalar
 	}
+	var x saferith.Nat
+	x.SetBytes(be)
 	s := &modScalar{f: f}
 	s.n.Mod(&x, f.m)
-	x.CondAssign(1, f.zero)
+	wipeNat(&x)
 	return s, nil
+}
+
+// ctLessBE returns 1 if a < b as big-endian integers of equal length, in
+// time independent of their values: the final borrow of a − b.
+func ctLessBE(a, b []byte) int {
+	borrow := 0
+	for i := len(a) - 1; i >= 0; i-- {
+		borrow = (int(a[i]) - int(b[i]) - borrow) >> 8 & 1
+	}
+	return borrow
+}
+
+// wipeNat overwrites x's limbs in place with zero (x is owned by the
+// caller).
+func wipeNat(x *saferith.Nat) {
+	zero := new(saferith.Nat).SetBytes(make([]byte, (x.AnnouncedLen()+7)/8))
+	x.CondAssign(1, zero)
 }
 
 func (f *modField) cast(a Scalar) *saferith.Nat {
@@ -81,7 +105,13 @@ func (s *modScalar) Add(a, b Scalar) Scalar { s.n.ModAdd(s.f.cast(a), s.f.cast(b
 func (s *modScalar) Sub(a, b Scalar) Scalar { s.n.ModSub(s.f.cast(a), s.f.cast(b), s.f.m); return s }
 func (s *modScalar) Mul(a, b Scalar) Scalar { s.n.ModMul(s.f.cast(a), s.f.cast(b), s.f.m); return s }
 func (s *modScalar) Negate(a Scalar) Scalar { s.n.ModNeg(s.f.cast(a), s.f.m); return s }
-func (s *modScalar) Equal(b Scalar) bool    { return s.n.Eq(s.f.cast(b)) == 1 }
+func (s *modScalar) Equal(b Scalar) bool {
+	s.f.cast(b)
+	x, y := s.Bytes(), b.Bytes()
+	defer clear(x)
+	defer clear(y)
+	return subtle.ConstantTimeCompare(x, y) == 1
+}
 func (s *modScalar) IsZero() bool           { return s.n.EqZero() == 1 }
 func (s *modScalar) String() string         { return "<redacted>" }
 
@@ -101,7 +131,7 @@ func (s *modScalar) SetUint64(v uint64) Scalar {
 
 // Zero overwrites the limbs with zero in place, then re-reduces.
 func (s *modScalar) Zero() {
-	s.n.CondAssign(1, s.f.zero)
+	wipeNat(&s.n)
 	s.n.Mod(&s.n, s.f.m)
 }
 
@@ -128,6 +158,6 @@ func (s *modScalar) SetUniformBytes(b []byte) (Scalar, error) {
 	var x saferith.Nat
 	x.SetBytes(be)
 	s.n.Mod(&x, s.f.m)
-	x.CondAssign(1, new(saferith.Nat).SetBytes(make([]byte, len(be))))
+	wipeNat(&x)
 	return s, nil
 }
