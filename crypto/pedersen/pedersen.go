@@ -31,8 +31,8 @@ var one = big.NewInt(1)
 type Parameters struct {
 	N, S, T *big.Int
 
-	mod        *arith.Modulus
-	sInv, tInv *big.Int
+	mod      *arith.Modulus
+	fbS, fbT *arith.FixedBase // fixed-base tables, built lazily
 }
 
 // NewParameters validates (n, s, t): n is a valid Paillier-sized modulus
@@ -68,8 +68,8 @@ func newParameters(n, s, t *big.Int) (*Parameters, error) {
 	if p.mod, err = arith.NewModulus(n); err != nil {
 		return nil, fmt.Errorf("pedersen: new parameters: %w", err)
 	}
-	p.sInv = new(big.Int).ModInverse(s, n)
-	p.tInv = new(big.Int).ModInverse(t, n)
+	p.fbS = p.mod.NewFixedBase(s)
+	p.fbT = p.mod.NewFixedBase(t)
 	return p, nil
 }
 
@@ -80,27 +80,59 @@ func (p *Parameters) Equal(o *Parameters) bool {
 
 // Commit returns s^x · t^y mod N̂ for signed x, y, in VARIABLE time: use it
 // for public exponents only (the verifier's side of a proof). Provers
-// committing to secrets use CommitCT.
+// committing to secrets use CommitCT. Both use fixed-base tables of s and
+// t (built on first use, about 1 MiB per 1000 exponent bits for each base
+// with a 2048-bit N̂), which make them about four times faster than two
+// plain exponentiations.
 func (p *Parameters) Commit(x, y *big.Int) *big.Int {
-	a := arith.ExpVar(p.S, x, p.N)
-	b := arith.ExpVar(p.T, y, p.N)
-	a.Mul(a, b)
+	a := p.ExpS(x)
+	a.Mul(a, p.ExpT(y))
 	return a.Mod(a, p.N)
 }
 
 // CommitCT returns s^x · t^y mod N̂ for secret signed x, y with |x| <
 // 2^xBits and |y| < 2^yBits, in time that depends only on xBits, yBits and
-// the size of N̂ (CGGMP21 provers: e.g. S = s^x t^μ in Fig. 25, Π^enc).
+// the size of N̂ (CGGMP21 provers: e.g. S = s^x t^μ in Π^enc).
 func (p *Parameters) CommitCT(x, y *big.Int, xBits, yBits int) *big.Int {
-	a := p.mod.ExpSignedCT(p.S, x, xBits)
-	b := p.mod.ExpSignedCT(p.T, y, yBits)
-	a.Mul(a, b)
+	p.ensure()
+	a := p.fbS.ExpCT(x, xBits)
+	a.Mul(a, p.fbT.ExpCT(y, yBits))
 	return a.Mod(a, p.N)
 }
 
+// ExpS returns s^e mod N̂ for a public signed e (variable time).
+func (p *Parameters) ExpS(e *big.Int) *big.Int {
+	p.ensure()
+	return p.fbS.ExpVar(e)
+}
+
+// ExpT returns t^e mod N̂ for a public signed e (variable time).
+func (p *Parameters) ExpT(e *big.Int) *big.Int {
+	p.ensure()
+	return p.fbT.ExpVar(e)
+}
+
+// ExpTCT returns t^e mod N̂ for a secret signed e with |e| < 2^eBits, in
+// constant time (e.g. t^r in Π^fac's T = Q^α t^r).
+func (p *Parameters) ExpTCT(e *big.Int, eBits int) *big.Int {
+	p.ensure()
+	return p.fbT.ExpCT(e, eBits)
+}
+
+// ensure prepares the tables of a Parameters value built without
+// NewParameters (a struct literal); such a value is not validated.
+func (p *Parameters) ensure() {
+	if p.fbS == nil {
+		p.mod = arith.MustModulus(p.N)
+		p.fbS = p.mod.NewFixedBase(p.S)
+		p.fbT = p.mod.NewFixedBase(p.T)
+	}
+}
+
 // ExpCT returns base^e mod N̂ for a public unit base and a secret signed
-// exponent with |e| < 2^eBits, in constant time (e.g. T = Q^α t^r in Π^fac).
+// exponent with |e| < 2^eBits, in constant time (e.g. Q^α in Π^fac).
 func (p *Parameters) ExpCT(base, e *big.Int, eBits int) *big.Int {
+	p.ensure()
 	return p.mod.ExpSignedCT(base, e, eBits)
 }
 

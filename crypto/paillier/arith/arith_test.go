@@ -78,3 +78,70 @@ func TestSampling(t *testing.T) {
 		}
 	}
 }
+
+func TestFixedBase(t *testing.T) {
+	p, q := testprimes.Pair(1)
+	n := new(big.Int).Mul(p, q)
+	mn := MustModulus(n)
+	base, _ := SampleUnit(rand.Reader, n)
+	fb := mn.NewFixedBase(base)
+	for _, bits := range []int{1, 3, 4, 5, 64, 257, 2048, 2816, 4870} {
+		for i := 0; i < 3; i++ {
+			e, _ := SampleSignedBits(rand.Reader, bits)
+			if i == 0 {
+				e.SetInt64(0)
+			}
+			want := ExpVar(base, e, n)
+			if got := fb.ExpVar(e); got.Cmp(want) != 0 {
+				t.Fatalf("ExpVar %d bits", bits)
+			}
+			if got := fb.ExpCT(e, bits+1); got.Cmp(want) != 0 {
+				t.Fatalf("ExpCT %d bits", bits)
+			}
+		}
+	}
+}
+
+func BenchmarkFixedBase2048(b *testing.B) {
+	p, q := testprimes.Pair(1)
+	n := new(big.Int).Mul(p, q)
+	mn := MustModulus(n)
+	base, _ := SampleUnit(rand.Reader, n)
+	fb := mn.NewFixedBase(base)
+	e, _ := SampleSignedBits(rand.Reader, 2048)
+	fb.ExpCT(e, 2049)
+	b.Run("var", func(b *testing.B) {
+		for b.Loop() {
+			fb.ExpVar(e)
+		}
+	})
+	b.Run("ct", func(b *testing.B) {
+		for b.Loop() {
+			fb.ExpCT(e, 2049)
+		}
+	})
+	b.Run("mathbig", func(b *testing.B) {
+		for b.Loop() {
+			ExpVar(base, e, n)
+		}
+	})
+	b.Run("bigmod-ct", func(b *testing.B) {
+		for b.Loop() {
+			mn.ExpSignedCT(base, e, 2049)
+		}
+	})
+}
+
+func TestCRTFixedBase(t *testing.T) {
+	p, q := testprimes.Pair(1)
+	n := new(big.Int).Mul(p, q)
+	crt, _ := NewCRT(p, q)
+	base, _ := SampleUnit(rand.Reader, n)
+	fb := crt.NewFixedBase(base)
+	for _, bits := range []int{1, 100, 2048, 2100} {
+		e, _ := SampleSignedBits(rand.Reader, bits)
+		if fb.ExpCT(e, bits+1).Cmp(ExpVar(base, e, n)) != 0 {
+			t.Fatal(bits)
+		}
+	}
+}

@@ -173,3 +173,41 @@ func (c *CRT) MulP(a, b *big.Int) *big.Int { return c.mp.MulCT(a, b) }
 
 // MulQ returns a·b mod q in constant time.
 func (c *CRT) MulQ(a, b *big.Int) *big.Int { return c.mq.MulCT(a, b) }
+
+// CRTFixedBase exponentiates one unit base modulo n = p·q with fixed-base
+// tables modulo p and modulo q, in constant time (e.g. t^a_i for the m
+// repetitions of Π^prm by the owner of N̂).
+type CRTFixedBase struct {
+	c      *CRT
+	fp, fq *FixedBase
+}
+
+// NewFixedBase prepares CRT fixed-base exponentiation of base.
+func (c *CRT) NewFixedBase(base *big.Int) *CRTFixedBase {
+	return &CRTFixedBase{
+		c:  c,
+		fp: c.mp.NewFixedBase(new(big.Int).Mod(base, c.mp.n)),
+		fq: c.mq.NewFixedBase(new(big.Int).Mod(base, c.mq.n)),
+	}
+}
+
+// ExpCT returns base^e mod n for a secret signed e with |e| < 2^eBits, in
+// constant time: e is reduced modulo p − 1 and q − 1 (which also removes its
+// sign), then each half uses its fixed-base table.
+func (f *CRTFixedBase) ExpCT(e *big.Int, eBits int) *big.Int {
+	ep := new(big.Int).SetBytes(reduceExp(e, eBits, f.c.op))
+	eq := new(big.Int).SetBytes(reduceExp(e, eBits, f.c.oq))
+	rp := f.fp.ExpCT(ep, f.c.mp.BitLen())
+	rq := f.fq.ExpCT(eq, f.c.mq.BitLen())
+	wipeInt(ep)
+	wipeInt(eq)
+	return f.c.Combine(rp, rq)
+}
+
+func wipeInt(x *big.Int) {
+	w := x.Bits()
+	for i := range w {
+		w[i] = 0
+	}
+	x.SetInt64(0)
+}

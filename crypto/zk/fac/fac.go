@@ -121,7 +121,7 @@ func prove(r io.Reader, n0, pp, qq *big.Int, rp *pedersen.Parameters, p zk.Param
 	pf.A = rp.CommitCT(alpha, x, zBits, xBits)
 	pf.B = rp.CommitCT(beta, y, zBits, xBits)
 	t1 := rp.ExpCT(pf.Q, alpha, zBits)
-	t2 := rp.ExpCT(rp.T, rr, rBits)
+	t2 := rp.ExpTCT(rr, rBits)
 	pf.T = t1.Mul(t1, t2)
 	pf.T.Mod(pf.T, nHat)
 
@@ -216,7 +216,7 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 	}
 	// Q^z1 t^v = T·R^e with R = s^N0 t^σ.
 	rr := rp.Commit(n0, pf.Sigma)
-	lhs := mul(arith.ExpVar(pf.Q, pf.Z1, nHat), arith.ExpVar(rp.T, pf.V, nHat))
+	lhs := mul(arith.ExpVar(pf.Q, pf.Z1, nHat), rp.ExpT(pf.V))
 	if lhs.Cmp(mul(pf.T, arith.ExpVar(rr, e, nHat))) != 0 {
 		return errors.New("fac: verify: third equation fails")
 	}

@@ -58,8 +58,10 @@ func Prove(r io.Reader, params *pedersen.Parameters, secret *pedersen.Secret, ct
 			return nil, fmt.Errorf("prm: prove: %w", err)
 		}
 	}
+	tb := crt.NewFixedBase(params.T)
+	tb.ExpCT(big.NewInt(0), phi.BitLen()) // build the tables before going parallel
 	parallel(Repetitions, func(i int) {
-		pf.A[i] = crt.ExpN(params.T, as[i], phi.BitLen())
+		pf.A[i] = tb.ExpCT(as[i], phi.BitLen())
 	})
 	e := challenges(newTranscript(params, pf.A, ctx))
 	for i := range as {
@@ -164,7 +166,7 @@ func (pf *Proof) Verify(params *pedersen.Parameters, ctx zk.Context) error {
 			want = new(big.Int).Mul(want, params.S)
 			want.Mod(want, n)
 		}
-		if arith.ExpVar(params.T, pf.Z[i], n).Cmp(want) != 0 {
+		if params.ExpT(pf.Z[i]).Cmp(want) != 0 {
 			failed.CompareAndSwap(-1, int64(i))
 		}
 	})
