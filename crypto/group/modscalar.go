@@ -112,8 +112,8 @@ func (s *modScalar) Equal(b Scalar) bool {
 	defer clear(y)
 	return subtle.ConstantTimeCompare(x, y) == 1
 }
-func (s *modScalar) IsZero() bool           { return s.n.EqZero() == 1 }
-func (s *modScalar) String() string         { return "<redacted>" }
+func (s *modScalar) IsZero() bool   { return s.n.EqZero() == 1 }
+func (s *modScalar) String() string { return "<redacted>" }
 
 // Invert computes a^(q−2) (Fermat) with saferith's constant-time modular
 // exponentiation; the inverse of zero is zero.
