@@ -219,7 +219,7 @@ func (pr *Proof) check(p zk.Params, rp *pedersen.Parameters, st *Statement) erro
 
 // Verify checks the proof against the verifier's own ring-Pedersen
 // parameters rp (CGGMP21 Fig. 15, verification).
-func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof) error {
+func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof, opts ...zk.VerifyOption) error {
 	if err := checkInputs(p, rp, st); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
@@ -227,6 +227,7 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
 	e := challenge(p, ctx, rp, st, pr)
+	v := zkutil.NewVerifier(opts)
 	g := p.Group
 	// z1·G = B_x + e·X
 	if !g.NewElement().ScalarBaseMult(zkutil.ScalarFromInt(g, pr.Z1)).Equal(
@@ -234,21 +235,21 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		return fmt.Errorf("%w: group equation", ErrInvalidProof)
 	}
 	// C^z1 · (1+N0)^z2 · w^N0 = A · D^e mod N0²
-	n0, n02 := st.Key0.N(), st.Key0.NSquared()
-	lhs := zkutil.MulMod(zkutil.ExpVar(st.C.Int(), pr.Z1, n02), zkutil.EncVar(n0, n02, pr.Z2, pr.W), n02)
-	if lhs.Cmp(zkutil.MulMod(pr.A, zkutil.ExpVar(st.D.Int(), e, n02), n02)) != 0 {
+	n02 := st.Key0.NSquared()
+	lhs := zkutil.MulMod(v.ExpN2(st.Key0, st.C.Int(), pr.Z1), v.Enc(st.Key0, pr.Z2, pr.W), n02)
+	if lhs.Cmp(zkutil.MulMod(pr.A, v.ExpN2(st.Key0, st.D.Int(), e), n02)) != 0 {
 		return fmt.Errorf("%w: affine equation", ErrInvalidProof)
 	}
 	// (1+N1)^z2 · w_y^N1 = B_y · Y^e mod N1²
-	n1, n12 := st.Key1.N(), st.Key1.NSquared()
-	if zkutil.EncVar(n1, n12, pr.Z2, pr.Wy).Cmp(zkutil.MulMod(pr.By, zkutil.ExpVar(st.Y.Int(), e, n12), n12)) != 0 {
+	n12 := st.Key1.NSquared()
+	if v.Enc(st.Key1, pr.Z2, pr.Wy).Cmp(zkutil.MulMod(pr.By, v.ExpN2(st.Key1, st.Y.Int(), e), n12)) != 0 {
 		return fmt.Errorf("%w: encryption equation", ErrInvalidProof)
 	}
 	// s^z1 · t^z3 = E · S^e, s^z2 · t^z4 = F · T^e mod N̂
-	if rp.Commit(pr.Z1, pr.Z3).Cmp(zkutil.MulMod(pr.E, zkutil.ExpVar(pr.S, e, rp.N), rp.N)) != 0 {
+	if !v.PedersenEq(rp, pr.Z1, pr.Z3, pr.E, pr.S, e) {
 		return fmt.Errorf("%w: ring-pedersen equation for x", ErrInvalidProof)
 	}
-	if rp.Commit(pr.Z2, pr.Z4).Cmp(zkutil.MulMod(pr.F, zkutil.ExpVar(pr.T, e, rp.N), rp.N)) != 0 {
+	if !v.PedersenEq(rp, pr.Z2, pr.Z4, pr.F, pr.T, e) {
 		return fmt.Errorf("%w: ring-pedersen equation for y", ErrInvalidProof)
 	}
 	return nil

@@ -212,7 +212,7 @@ func (pr *Proof) check(p zk.Params, st *Statement) error {
 }
 
 // Verify checks the proof (CGGMP21 Fig. 27, verification).
-func Verify(p zk.Params, ctx zk.Context, st *Statement, pr *Proof) error {
+func Verify(p zk.Params, ctx zk.Context, st *Statement, pr *Proof, opts ...zk.VerifyOption) error {
 	if err := checkInputs(p, st); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
@@ -220,8 +220,9 @@ func Verify(p zk.Params, ctx zk.Context, st *Statement, pr *Proof) error {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
 	bits := challenge(p, ctx, st, pr)
+	v := zkutil.NewVerifier(opts)
 	g := p.Group
-	n0, n02 := st.Key0.N(), st.Key0.NSquared()
+	n02 := st.Key0.NSquared()
 	n1, n12 := st.Key1.N(), st.Key1.NSquared()
 	c := st.C.Int()
 	for j, r := range pr.Rounds {
@@ -234,7 +235,7 @@ func Verify(p zk.Params, ctx zk.Context, st *Statement, pr *Proof) error {
 			return fmt.Errorf("%w: round %d: group equation", ErrInvalidProof, j)
 		}
 		// C^z_j · (1+N0)^z'_j · w_j^N0 = A_j · D^e_j mod N0²
-		lhs := zkutil.MulMod(zkutil.ExpVar(c, r.Z, n02), zkutil.EncVar(n0, n02, r.Zp, r.W), n02)
+		lhs := zkutil.MulMod(v.ExpN2(st.Key0, c, r.Z), v.Enc(st.Key0, r.Zp, r.W), n02)
 		rhs, rhsB := r.A, r.B
 		if bits[j] {
 			rhs = zkutil.MulMod(r.A, st.D.Int(), n02)

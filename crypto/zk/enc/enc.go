@@ -175,7 +175,7 @@ func (pr *Proof) check(p zk.Params, rp *pedersen.Parameters, st *Statement) erro
 
 // Verify checks the proof against the verifier's own ring-Pedersen
 // parameters rp (CGGMP21 Fig. 14, verification).
-func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof) error {
+func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof, opts ...zk.VerifyOption) error {
 	if err := checkInputs(p, rp, st); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
@@ -183,17 +183,14 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
 	e := challenge(p, ctx, rp, st, pr)
-	n, n2 := st.Key.N(), st.Key.NSquared()
+	v := zkutil.NewVerifier(opts)
 	// (1+N0)^z1 · z2^N0 = A · K^e mod N0²
-	lhs := zkutil.EncVar(n, n2, pr.Z1, pr.Z2)
-	rhs := zkutil.MulMod(pr.A, zkutil.ExpVar(st.K.Int(), e, n2), n2)
-	if lhs.Cmp(rhs) != 0 {
+	n2 := st.Key.NSquared()
+	if v.Enc(st.Key, pr.Z1, pr.Z2).Cmp(zkutil.MulMod(pr.A, v.ExpN2(st.Key, st.K.Int(), e), n2)) != 0 {
 		return fmt.Errorf("%w: paillier equation", ErrInvalidProof)
 	}
 	// s^z1 · t^z3 = C · S^e mod N̂
-	lhs = rp.Commit(pr.Z1, pr.Z3)
-	rhs = zkutil.MulMod(pr.C, zkutil.ExpVar(pr.S, e, rp.N), rp.N)
-	if lhs.Cmp(rhs) != 0 {
+	if !v.PedersenEq(rp, pr.Z1, pr.Z3, pr.C, pr.S, e) {
 		return fmt.Errorf("%w: ring-pedersen equation", ErrInvalidProof)
 	}
 	return nil

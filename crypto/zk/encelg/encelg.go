@@ -201,7 +201,7 @@ func (pr *Proof) check(p zk.Params, rp *pedersen.Parameters, st *Statement) erro
 
 // Verify checks the proof against the verifier's own ring-Pedersen
 // parameters rp (CGGMP21 Fig. 24, verification).
-func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof) error {
+func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof, opts ...zk.VerifyOption) error {
 	if err := checkInputs(p, rp, st); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
@@ -209,6 +209,7 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
 	e := challenge(p, ctx, rp, st, pr)
+	v := zkutil.NewVerifier(opts)
 	g := p.Group
 	eq, z1q, one := zkutil.ScalarFromInt(g, e), zkutil.ScalarFromInt(g, pr.Z1), g.NewScalar().SetUint64(1)
 	// w·A + z1·G = Y + e·X
@@ -221,13 +222,13 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		g.NewElement().VarTimeMultiScalarMult([]group.Scalar{one, eq}, []group.Element{pr.Z, st.B})) {
 		return fmt.Errorf("%w: El-Gamal randomness equation", ErrInvalidProof)
 	}
-	n, n2 := st.Key.N(), st.Key.NSquared()
+	n2 := st.Key.NSquared()
 	// (1+N0)^z1 · z2^N0 = D · C^e mod N0²
-	if zkutil.EncVar(n, n2, pr.Z1, pr.Z2).Cmp(zkutil.MulMod(pr.D, zkutil.ExpVar(st.C.Int(), e, n2), n2)) != 0 {
+	if v.Enc(st.Key, pr.Z1, pr.Z2).Cmp(zkutil.MulMod(pr.D, v.ExpN2(st.Key, st.C.Int(), e), n2)) != 0 {
 		return fmt.Errorf("%w: paillier equation", ErrInvalidProof)
 	}
 	// s^z1 · t^z3 = T · S^e mod N̂
-	if rp.Commit(pr.Z1, pr.Z3).Cmp(zkutil.MulMod(pr.T, zkutil.ExpVar(pr.S, e, rp.N), rp.N)) != 0 {
+	if !v.PedersenEq(rp, pr.Z1, pr.Z3, pr.T, pr.S, e) {
 		return fmt.Errorf("%w: ring-pedersen equation", ErrInvalidProof)
 	}
 	return nil

@@ -191,7 +191,7 @@ func (pr *Proof) check(p zk.Params, rp *pedersen.Parameters, st *Statement) erro
 
 // Verify checks the proof against the verifier's own ring-Pedersen
 // parameters rp (CGGMP21 Fig. 25, verification).
-func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof) error {
+func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement, pr *Proof, opts ...zk.VerifyOption) error {
 	if err := checkInputs(p, rp, st); err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
@@ -199,7 +199,8 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		return fmt.Errorf("%w: %w", ErrInvalidProof, err)
 	}
 	e := challenge(p, ctx, rp, st, pr)
-	n, n2 := st.Key.N(), st.Key.NSquared()
+	v := zkutil.NewVerifier(opts)
+	n2 := st.Key.NSquared()
 	// z1·g = Y + e·X
 	g := p.Group
 	gl := g.NewElement().ScalarMult(zkutil.ScalarFromInt(g, pr.Z1), st.G)
@@ -208,15 +209,11 @@ func Verify(p zk.Params, ctx zk.Context, rp *pedersen.Parameters, st *Statement,
 		return fmt.Errorf("%w: group equation", ErrInvalidProof)
 	}
 	// (1+N0)^z1 · z2^N0 = A · C^e mod N0²
-	lhs := zkutil.EncVar(n, n2, pr.Z1, pr.Z2)
-	rhs := zkutil.MulMod(pr.A, zkutil.ExpVar(st.C.Int(), e, n2), n2)
-	if lhs.Cmp(rhs) != 0 {
+	if v.Enc(st.Key, pr.Z1, pr.Z2).Cmp(zkutil.MulMod(pr.A, v.ExpN2(st.Key, st.C.Int(), e), n2)) != 0 {
 		return fmt.Errorf("%w: paillier equation", ErrInvalidProof)
 	}
 	// s^z1 · t^z3 = D · S^e mod N̂
-	lhs = rp.Commit(pr.Z1, pr.Z3)
-	rhs = zkutil.MulMod(pr.D, zkutil.ExpVar(pr.S, e, rp.N), rp.N)
-	if lhs.Cmp(rhs) != 0 {
+	if !v.PedersenEq(rp, pr.Z1, pr.Z3, pr.D, pr.S, e) {
 		return fmt.Errorf("%w: ring-pedersen equation", ErrInvalidProof)
 	}
 	return nil

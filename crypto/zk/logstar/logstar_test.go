@@ -99,6 +99,26 @@ func TestHonestProofVerifies(t *testing.T) {
 
 func zktestPow2(n int) *big.Int { return new(big.Int).Lsh(big.NewInt(1), uint(n)) }
 
+func TestVerifierKeysGiveTheSameAnswer(t *testing.T) {
+	ps := zktest.Parties(t)
+	f := newFixture(t, group.Secp256k1, nil)
+	pr := f.prove(t)
+	keys := zk.WithVerifierKeys(ps[1].Keys)
+	if err := Verify(f.p, zktest.Base, f.rp, f.st, pr, keys); err != nil {
+		t.Fatal(err)
+	}
+	pr.Z1 = zktest.Bump(pr.Z1)
+	if err := Verify(f.p, zktest.Base, f.rp, f.st, pr, keys); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("got %v", err)
+	}
+	t.Run("keys of another party are ignored", func(t *testing.T) {
+		pr := f.prove(t)
+		if err := Verify(f.p, zktest.Base, f.rp, f.st, pr, zk.WithVerifierKeys(ps[2].Keys)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestTamperedFieldIsRejected(t *testing.T) {
 	f := newFixture(t, group.Secp256k1, nil)
 	nh, n, n2 := f.rp.N, f.st.Key.N(), f.st.Key.NSquared()
@@ -268,6 +288,20 @@ func BenchmarkVerify(b *testing.B) {
 	arith.ResetCount()
 	for b.Loop() {
 		if err := Verify(f.p, zktest.Base, f.rp, f.st, pr); err != nil {
+			b.Fatal(err)
+		}
+	}
+	_, full := arith.Count()
+	b.ReportMetric(full/float64(b.N), "fullexp/op")
+}
+
+func BenchmarkVerifyWithKeys(b *testing.B) {
+	f := newFixture(b, group.Secp256k1, nil)
+	pr := f.prove(b)
+	keys := zk.WithVerifierKeys(zktest.Parties(b)[1].Keys)
+	arith.ResetCount()
+	for b.Loop() {
+		if err := Verify(f.p, zktest.Base, f.rp, f.st, pr, keys); err != nil {
 			b.Fatal(err)
 		}
 	}

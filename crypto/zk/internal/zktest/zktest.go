@@ -19,9 +19,11 @@ import (
 
 // Party holds one party's Paillier key and ring-Pedersen parameters.
 type Party struct {
-	SK *paillier.SecretKey
-	PK *paillier.PublicKey
-	RP *pedersen.Parameters
+	SK    *paillier.SecretKey
+	PK    *paillier.PublicKey
+	RP    *pedersen.Parameters
+	RPSec *pedersen.Secret
+	Keys  *zk.VerifierKeys // SK and RPSec, for CRT verification
 }
 
 var (
@@ -56,12 +58,17 @@ func Parties(tb testing.TB) []*Party {
 				initErr = err
 				return
 			}
-			rp, _, err := pedersen.FromKey(Reader("rp"+string(rune('0'+i))), sk2)
+			rp, sec, err := pedersen.FromKey(Reader("rp"+string(rune('0'+i))), sk2)
 			if err != nil {
 				initErr = err
 				return
 			}
-			parties = append(parties, &Party{SK: sk, PK: sk.PublicKey(), RP: rp})
+			keys, err := zk.NewVerifierKeys(sk, rp, sec)
+			if err != nil {
+				initErr = err
+				return
+			}
+			parties = append(parties, &Party{SK: sk, PK: sk.PublicKey(), RP: rp, RPSec: sec, Keys: keys})
 		}
 	})
 	if initErr != nil {
