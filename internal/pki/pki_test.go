@@ -406,3 +406,23 @@ func TestPeerIdentityRejects(t *testing.T) {
 		t.Errorf("PeerIdentity beside a foreign URI = %q, %q, %v", role, name, err)
 	}
 }
+
+func TestCertificateIdentity(t *testing.T) {
+	p := newTestPKI(t)
+	for key, want := range map[string][2]string{
+		"node/node-1":             {"node", "node-1"},
+		"admin/alice":             {"admin", "alice"},
+		"coordinator/coordinator": {"coordinator", "coordinator"},
+	} {
+		role, name, err := CertificateIdentity(p.files[key][0])
+		if err != nil || string(role) != want[0] || name != want[1] {
+			t.Errorf("CertificateIdentity(%s) = %q, %q, %v", key, role, name, err)
+		}
+	}
+	if _, _, err := CertificateIdentity(p.caFile); err == nil || !strings.Contains(err.Error(), "no custos identity") {
+		t.Errorf("CertificateIdentity(CA) = %v, want no identity", err)
+	}
+	if _, _, err := CertificateIdentity(p.files["node/node-1"][1]); err == nil {
+		t.Error("CertificateIdentity(key file) succeeded")
+	}
+}

@@ -191,3 +191,19 @@ func loadTLSFiles(caFile, certFile, keyFile string, roles ...Role) (*x509.CertPo
 	}
 	return pool, cert, nil
 }
+
+// CertificateIdentity returns the role and name carried by the first
+// certificate of a PEM file, without verifying it against any CA (use it to
+// check a configuration; trust comes only from a handshake's verified
+// chain and PeerIdentity).
+func CertificateIdentity(certFile string) (Role, string, error) {
+	certs, err := readCertificates(certFile)
+	if err != nil {
+		return "", "", fmt.Errorf("pki: certificate identity: %w", err)
+	}
+	role, name, err := certIdentity(certs[0])
+	if err != nil {
+		return "", "", fmt.Errorf("pki: certificate identity: %s: %w", certFile, err)
+	}
+	return role, name, nil
+}
