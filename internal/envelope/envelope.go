@@ -39,13 +39,13 @@ const (
 var (
 	// ErrMalformed reports an encoding Parse rejects, or a header Seal
 	// refuses.
-	ErrMalformed = errors.New("envelope: malformed")
+	ErrMalformed = errors.New("malformed envelope")
 	// ErrBadSignature reports an envelope whose signature does not verify
 	// under the claimed sender's key.
-	ErrBadSignature = errors.New("envelope: bad signature")
+	ErrBadSignature = errors.New("bad signature")
 	// ErrDecrypt reports a point-to-point payload that this node cannot
 	// open: it is addressed to another node or was altered.
-	ErrDecrypt = errors.New("envelope: cannot decrypt payload")
+	ErrDecrypt = errors.New("cannot decrypt payload")
 )
 
 // Header is everything in an envelope except the payload and signature.
@@ -141,6 +141,14 @@ func (e *Envelope) Marshal() []byte {
 // header fields, and no trailing bytes. It does not verify the signature;
 // Open does.
 func Parse(b []byte) (*Envelope, error) {
+	e, err := parse(b)
+	if err != nil {
+		return nil, fmt.Errorf("envelope: parse: %w", err)
+	}
+	return e, nil
+}
+
+func parse(b []byte) (*Envelope, error) {
 	if len(b) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes exceeds %d", ErrMalformed, len(b), MaxSize)
 	}

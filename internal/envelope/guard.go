@@ -10,18 +10,18 @@ import (
 var (
 	// ErrReplay reports an envelope whose (round, sender, recipient, kind)
 	// was already accepted in its session.
-	ErrReplay = errors.New("envelope: replayed message")
+	ErrReplay = errors.New("replayed message")
 	// ErrUnknownSession reports an envelope for a session this node has not
 	// opened, has closed, or that expired.
-	ErrUnknownSession = errors.New("envelope: unknown or expired session")
+	ErrUnknownSession = errors.New("unknown or expired session")
 	// ErrWrongRound reports an envelope outside the session's round window.
-	ErrWrongRound = errors.New("envelope: out-of-round message")
+	ErrWrongRound = errors.New("out-of-round message")
 	// ErrNotForMe reports a point-to-point envelope addressed to another party.
-	ErrNotForMe = errors.New("envelope: addressed to another party")
+	ErrNotForMe = errors.New("addressed to another party")
 	// ErrGuardFull reports that a bound on the guard's memory was reached.
-	ErrGuardFull = errors.New("envelope: replay guard full")
+	ErrGuardFull = errors.New("replay guard full")
 	// ErrSessionReused reports an attempt to open a session id seen before.
-	ErrSessionReused = errors.New("envelope: session id reused")
+	ErrSessionReused = errors.New("session id reused")
 )
 
 // GuardConfig bounds a Guard. Zero fields take the defaults shown.

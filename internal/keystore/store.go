@@ -34,7 +34,7 @@ type Store interface {
 	// DestroyShare erases an epoch's sealed share and keeps a tombstone.
 	// The active epoch cannot be destroyed (ErrActive).
 	DestroyShare(ctx context.Context, keyID string, epoch uint64) error
-	// ListShares lists share metadata, for one key or ("" ) all keys,
+	// ListShares lists share metadata, for one key or (keyID "") all keys,
 	// ordered by key id then epoch.
 	ListShares(ctx context.Context, keyID string) ([]ShareInfo, error)
 
@@ -68,22 +68,22 @@ var (
 	// passphrase, identity or kind. It is sealer.ErrWrongKey.
 	ErrWrongKey = sealer.ErrWrongKey
 	// ErrNotFound reports a missing row.
-	ErrNotFound = errors.New("keystore: not found")
+	ErrNotFound = errors.New("not found")
 	// ErrExists reports a row that is already present.
-	ErrExists = errors.New("keystore: already exists")
+	ErrExists = errors.New("already exists")
 	// ErrNonceUsed reports a nonce or presignature id that was consumed.
-	ErrNonceUsed = errors.New("keystore: nonce or presignature already used")
+	ErrNonceUsed = errors.New("nonce or presignature already used")
 	// ErrDestroyed reports a share epoch that was destroyed.
-	ErrDestroyed = errors.New("keystore: share destroyed")
+	ErrDestroyed = errors.New("share destroyed")
 	// ErrActive reports an operation refused on the active share.
-	ErrActive = errors.New("keystore: share is active")
+	ErrActive = errors.New("share is active")
 	// ErrInvalid reports an argument out of bounds.
-	ErrInvalid = errors.New("keystore: invalid argument")
+	ErrInvalid = errors.New("invalid argument")
 	// ErrClosed reports use after Close.
-	ErrClosed = errors.New("keystore: closed")
+	ErrClosed = errors.New("store is closed")
 	// ErrSchema reports a file this version cannot use: not a keystore, or
 	// written by a newer version.
-	ErrSchema = errors.New("keystore: unsupported schema")
+	ErrSchema = errors.New("unsupported schema")
 )
 
 // ShareStatus is the lifecycle state of a share epoch.

@@ -109,7 +109,7 @@ func aad(header, associatedData []byte) []byte {
 func BlobKind(sealed []byte) (string, error) {
 	bl, err := parseBlob(sealed)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("sealer: blob kind: %w", err)
 	}
 	return kindName(bl.kind), nil
 }

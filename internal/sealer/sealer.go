@@ -27,12 +27,12 @@ const (
 var (
 	// ErrWrongKey reports that a blob was sealed under a different key:
 	// a wrong passphrase, a wrong age identity, or another kind of sealer.
-	ErrWrongKey = errors.New("sealer: wrong key")
+	ErrWrongKey = errors.New("wrong key")
 	// ErrAuth reports that the key is right but the blob or its associated
 	// data does not authenticate: it was altered or moved to another row.
-	ErrAuth = errors.New("sealer: authentication failed")
+	ErrAuth = errors.New("authentication failed")
 	// ErrMalformed reports a blob that does not parse.
-	ErrMalformed = errors.New("sealer: malformed blob")
+	ErrMalformed = errors.New("malformed blob")
 )
 
 const redacted = "<redacted>"
