@@ -35,3 +35,16 @@ func BenchmarkVerify(b *testing.B) {
 	}
 	report(b)
 }
+
+func BenchmarkVerifyWithTrapdoor(b *testing.B) {
+	f := fixture(b)
+	pk := f.sk.PublicKey()
+	opt := verifierKeys(b, f)
+	arith.ResetCount()
+	for b.Loop() {
+		if err := f.proof.Verify(pk, f.verifier, f.params, ctx, opt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	report(b)
+}

@@ -172,8 +172,10 @@ func challenge(n0 *big.Int, rp *pedersen.Parameters, p zk.Params, b *bounds, pf 
 
 // Verify checks the proof that pk's modulus N0 has no small factor, made
 // for the verifier whose own ring-Pedersen parameters are rp (CGGMP21
-// Fig. 28, verifier).
-func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Params, ctx zk.Context) error {
+// Fig. 28, verifier). With zk.WithVerifierKeys holding the trapdoor of rp
+// (the verifier's own N̂), long exponentiations modulo N̂ run by
+// constant-time CRT, about twice as fast; the result is the same.
+func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Params, ctx zk.Context, opts ...zk.VerifyOption) error {
 	if pk == nil || rp == nil {
 		return errors.New("fac: verify: missing statement")
 	}
@@ -205,19 +207,35 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 		return errors.New("fac: verify: response out of range")
 	}
 	e := challenge(n0, rp, p, b, pf, ctx)
+
+	crt := zk.Config(opts).Keys.PedersenCRT(rp)
+	half := nHat.BitLen() / 2
+	// exp computes base^x mod N̂: by CRT for long exponents when the
+	// verifier holds the trapdoor, else with the fixed-base table (for s
+	// and t) or math/big.
+	exp := func(base, x *big.Int, fixed func(*big.Int) *big.Int) *big.Int {
+		if crt != nil && x.BitLen() > half {
+			return crt.ExpN(base, x, x.BitLen()+1)
+		}
+		if fixed != nil {
+			return fixed(x)
+		}
+		return arith.ExpVar(base, x, nHat)
+	}
 	mul := func(a, c *big.Int) *big.Int { return new(big.Int).Mod(new(big.Int).Mul(a, c), nHat) }
+	commit := func(x, y *big.Int) *big.Int { return mul(exp(rp.S, x, rp.ExpS), exp(rp.T, y, rp.ExpT)) }
 	// s^z1 t^w1 = A·P^e.
-	if rp.Commit(pf.Z1, pf.W1).Cmp(mul(pf.A, arith.ExpVar(pf.P, e, nHat))) != 0 {
+	if commit(pf.Z1, pf.W1).Cmp(mul(pf.A, exp(pf.P, e, nil))) != 0 {
 		return errors.New("fac: verify: first equation fails")
 	}
 	// s^z2 t^w2 = B·Q^e.
-	if rp.Commit(pf.Z2, pf.W2).Cmp(mul(pf.B, arith.ExpVar(pf.Q, e, nHat))) != 0 {
+	if commit(pf.Z2, pf.W2).Cmp(mul(pf.B, exp(pf.Q, e, nil))) != 0 {
 		return errors.New("fac: verify: second equation fails")
 	}
 	// Q^z1 t^v = T·R^e with R = s^N0 t^σ.
-	rr := rp.Commit(n0, pf.Sigma)
-	lhs := mul(arith.ExpVar(pf.Q, pf.Z1, nHat), rp.ExpT(pf.V))
-	if lhs.Cmp(mul(pf.T, arith.ExpVar(rr, e, nHat))) != 0 {
+	rr := commit(n0, pf.Sigma)
+	lhs := mul(exp(pf.Q, pf.Z1, nil), exp(rp.T, pf.V, rp.ExpT))
+	if lhs.Cmp(mul(pf.T, exp(rr, e, nil))) != 0 {
 		return errors.New("fac: verify: third equation fails")
 	}
 	return nil

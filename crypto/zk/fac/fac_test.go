@@ -22,6 +22,7 @@ import (
 var ctx = zk.Context{SessionID: []byte("session-1"), Prover: []byte("alice"), Verifier: []byte("bob")}
 
 type fixtureT struct {
+	verifierSecret            *pedersen.Secret
 	sk                        *paillier.SecretKey
 	verifier, own, thirdParty *pedersen.Parameters
 	params                    zk.Params
@@ -34,16 +35,21 @@ var (
 )
 
 func rpFrom(i int) *pedersen.Parameters {
+	rp, _ := rpSecretFrom(i)
+	return rp
+}
+
+func rpSecretFrom(i int) (*pedersen.Parameters, *pedersen.Secret) {
 	p, q := testprimes.Pair(i)
 	sk, err := paillier.NewSecretKey(p, q)
 	if err != nil {
 		panic(err)
 	}
-	rp, _, err := pedersen.FromKey(rand.Reader, sk)
+	rp, sec, err := pedersen.FromKey(rand.Reader, sk)
 	if err != nil {
 		panic(err)
 	}
-	return rp
+	return rp, sec
 }
 
 func fixture(t testing.TB) *fixtureT {
@@ -54,7 +60,8 @@ func fixture(t testing.TB) *fixtureT {
 		if err != nil {
 			panic(err)
 		}
-		fx = fixtureT{sk: sk, verifier: rpFrom(1), own: rpFrom(2), thirdParty: rpFrom(3), params: zk.NewParams(group.Secp256k1)}
+		vrp, vsec := rpSecretFrom(1)
+		fx = fixtureT{sk: sk, verifier: vrp, verifierSecret: vsec, own: rpFrom(2), thirdParty: rpFrom(3), params: zk.NewParams(group.Secp256k1)}
 		fx.proof, err = Prove(rand.Reader, sk, fx.verifier, fx.params, ctx)
 		if err != nil {
 			panic(err)
@@ -74,6 +81,21 @@ func clone(pf *Proof) *Proof {
 func TestHonestProofVerifies(t *testing.T) {
 	f := fixture(t)
 	if err := f.proof.Verify(f.sk.PublicKey(), f.verifier, f.params, ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func verifierKeys(t testing.TB, f *fixtureT) zk.VerifyOption {
+	k, err := zk.NewVerifierKeys(nil, f.verifier, f.verifierSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return zk.WithVerifierKeys(k)
+}
+
+func TestHonestProofVerifiesWithTheVerifiersTrapdoor(t *testing.T) {
+	f := fixture(t)
+	if err := f.proof.Verify(f.sk.PublicKey(), f.verifier, f.params, ctx, verifierKeys(t, f)); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -105,6 +127,9 @@ func TestTamperedProofIsRejected(t *testing.T) {
 			fn(c)
 			if err := c.Verify(f.sk.PublicKey(), f.verifier, f.params, ctx); err == nil {
 				t.Fatal("tampered proof verified")
+			}
+			if err := c.Verify(f.sk.PublicKey(), f.verifier, f.params, ctx, verifierKeys(t, f)); err == nil {
+				t.Fatal("tampered proof verified with the trapdoor")
 			}
 		})
 	}
