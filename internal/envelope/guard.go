@@ -26,9 +26,9 @@ var (
 
 // GuardConfig bounds a Guard. Zero fields take the defaults shown.
 type GuardConfig struct {
-	MaxSessions   int              // open sessions at once (1024)
+	MaxSessions   int              // open sessions at once (4096)
 	MaxPerSession int              // accepted envelopes per session (4096)
-	MaxTombstones int              // closed sessions remembered (1<<16)
+	MaxTombstones int              // closed session ids remembered (1<<16)
 	SessionTTL    time.Duration    // a session expires this long after it opens (10m)
 	Lookahead     uint16           // rounds beyond the current one accepted early (1)
 	Now           func() time.Time // clock (time.Now)
@@ -37,9 +37,12 @@ type GuardConfig struct {
 // Guard rejects duplicate, out-of-session and out-of-round envelopes for one
 // node. Memory is bounded: at most MaxSessions open sessions of at most
 // MaxPerSession entries each, and MaxTombstones ids of closed sessions.
-// Sessions expire SessionTTL after they open; tombstones SessionTTL after
-// the session closed. When a bound is reached the guard fails closed
-// (ErrGuardFull) rather than forget.
+// Sessions expire SessionTTL after they open; a closed or expired session
+// leaves a tombstone, kept for SessionTTL, that stops its id from being
+// opened again. When the open sessions or a session's entries reach their
+// bound, the guard fails closed (ErrGuardFull); when the tombstones do, the
+// oldest is forgotten (an envelope for a forgotten session is still refused
+// as unknown). Expiry is amortized O(1) per call.
 //
 // Call Accept only with envelopes that Open verified, so forged envelopes
 // cannot consume entries. A Guard is safe for concurrent use.
@@ -48,14 +51,16 @@ type Guard struct {
 
 	mu       sync.Mutex
 	sessions map[[SessionSize]byte]*guardSession
-	closed   map[[SessionSize]byte]time.Time // tombstone → expiry
+	open     fifo                           // sessions by expiry (TTL is constant)
+	closed   map[[SessionSize]byte]struct{} // tombstones
+	tombs    fifo                           // tombstones by expiry
 }
 
 type guardSession struct {
 	protocol string
 	self     uint16
 	round    uint16
-	expires  time.Time
+	expires  time.Time // matches this session's entry in Guard.open
 	seen     map[seenKey]struct{}
 }
 
@@ -64,10 +69,40 @@ type seenKey struct {
 	kind                     uint8
 }
 
+// fifo is a queue of (session id, expiry) in expiry order.
+type fifo struct {
+	items []fifoItem
+	head  int
+}
+
+type fifoItem struct {
+	id      [SessionSize]byte
+	expires time.Time
+}
+
+func (q *fifo) push(id [SessionSize]byte, expires time.Time) {
+	q.items = append(q.items, fifoItem{id, expires})
+}
+
+func (q *fifo) len() int { return len(q.items) - q.head }
+
+func (q *fifo) front() *fifoItem { return &q.items[q.head] }
+
+func (q *fifo) pop() fifoItem {
+	it := q.items[q.head]
+	q.items[q.head] = fifoItem{}
+	q.head++
+	if q.head > 64 && q.head*2 >= len(q.items) { // compact
+		q.items = append(q.items[:0], q.items[q.head:]...)
+		q.head = 0
+	}
+	return it
+}
+
 // NewGuard returns a Guard with cfg's bounds.
 func NewGuard(cfg GuardConfig) *Guard {
 	if cfg.MaxSessions <= 0 {
-		cfg.MaxSessions = 1024
+		cfg.MaxSessions = 4096
 	}
 	if cfg.MaxPerSession <= 0 {
 		cfg.MaxPerSession = 4096
@@ -87,23 +122,36 @@ func NewGuard(cfg GuardConfig) *Guard {
 	return &Guard{
 		cfg:      cfg,
 		sessions: make(map[[SessionSize]byte]*guardSession),
-		closed:   make(map[[SessionSize]byte]time.Time),
+		closed:   make(map[[SessionSize]byte]struct{}),
 	}
 }
 
-// expireLocked drops expired sessions and tombstones.
+// expireLocked moves expired sessions to tombstones and drops expired
+// tombstones. Entries of sessions closed early are skipped when they reach
+// the front of the queue.
 func (g *Guard) expireLocked(now time.Time) {
-	for id, s := range g.sessions {
-		if !now.Before(s.expires) {
-			delete(g.sessions, id)
-			g.closed[id] = s.expires
+	for g.open.len() > 0 && !now.Before(g.open.front().expires) {
+		it := g.open.pop()
+		if s, ok := g.sessions[it.id]; ok && s.expires.Equal(it.expires) {
+			delete(g.sessions, it.id)
+			g.tombstoneLocked(it.id, now)
 		}
 	}
-	for id, exp := range g.closed {
-		if !now.Before(exp.Add(g.cfg.SessionTTL)) {
-			delete(g.closed, id)
-		}
+	for g.tombs.len() > 0 && !now.Before(g.tombs.front().expires) {
+		it := g.tombs.pop()
+		delete(g.closed, it.id)
 	}
+}
+
+func (g *Guard) tombstoneLocked(id [SessionSize]byte, now time.Time) {
+	if _, ok := g.closed[id]; ok {
+		return
+	}
+	for g.tombs.len() >= g.cfg.MaxTombstones {
+		delete(g.closed, g.tombs.pop().id)
+	}
+	g.closed[id] = struct{}{}
+	g.tombs.push(id, now.Add(g.cfg.SessionTTL))
 }
 
 // OpenSession starts tracking session for protocol, in which this node is
@@ -126,15 +174,29 @@ func (g *Guard) OpenSession(session [SessionSize]byte, protocol string, self uin
 	if _, ok := g.closed[session]; ok {
 		return fmt.Errorf("envelope: open session: %w", ErrSessionReused)
 	}
-	if len(g.sessions) >= g.cfg.MaxSessions || len(g.closed) >= g.cfg.MaxTombstones {
+	if len(g.sessions) >= g.cfg.MaxSessions {
 		return fmt.Errorf("envelope: open session: %w: %d sessions", ErrGuardFull, len(g.sessions))
 	}
+	expires := now.Add(g.cfg.SessionTTL)
 	g.sessions[session] = &guardSession{
 		protocol: protocol,
 		self:     self,
 		round:    1,
-		expires:  now.Add(g.cfg.SessionTTL),
+		expires:  expires,
 		seen:     make(map[seenKey]struct{}),
+	}
+	g.open.push(session, expires)
+	if g.open.len() > 2*g.cfg.MaxSessions+64 {
+		// Most entries belong to sessions closed early: drop them. At most
+		// MaxSessions survive, so this runs once per MaxSessions+64 opens.
+		live := g.open.items[:0]
+		for _, it := range g.open.items[g.open.head:] {
+			if s, ok := g.sessions[it.id]; ok && s.expires.Equal(it.expires) {
+				live = append(live, it)
+			}
+		}
+		clear(g.open.items[len(live):])
+		g.open.items, g.open.head = live, 0
 	}
 	return nil
 }
@@ -160,9 +222,11 @@ func (g *Guard) SetRound(session [SessionSize]byte, round uint16) error {
 func (g *Guard) CloseSession(session [SessionSize]byte) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	now := g.cfg.Now()
+	g.expireLocked(now)
 	if _, ok := g.sessions[session]; ok {
 		delete(g.sessions, session)
-		g.closed[session] = g.cfg.Now() // kept until now + SessionTTL
+		g.tombstoneLocked(session, now)
 	}
 }
 

@@ -1,6 +1,7 @@
 package envelope
 
 import (
+	"encoding/binary"
 	"errors"
 	"testing"
 	"time"
@@ -102,4 +103,67 @@ func TestGuard(t *testing.T) {
 			t.Fatalf("after expiry: %v", err)
 		}
 	})
+}
+
+func TestGuardForgetsTheOldestTombstone(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	g := NewGuard(GuardConfig{MaxTombstones: 2, SessionTTL: time.Minute, Now: clock.now})
+	for i := byte(1); i <= 3; i++ {
+		if err := g.OpenSession(sid(i), "frost/sign", 2); err != nil {
+			t.Fatal(err)
+		}
+		g.CloseSession(sid(i))
+	}
+	if err := g.OpenSession(sid(2), "frost/sign", 2); !errors.Is(err, ErrSessionReused) {
+		t.Fatalf("recent tombstone: %v", err)
+	}
+	if err := g.OpenSession(sid(1), "frost/sign", 2); err != nil {
+		t.Fatalf("the oldest tombstone should have been forgotten: %v", err)
+	}
+	t.Run("a reopened id is not expired by its old queue entry", func(t *testing.T) {
+		clock.t = clock.t.Add(30 * time.Second)
+		if err := g.Accept(guardEnv(1, 1, 1, 0, 0)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// Many short sessions: memory stays bounded and every call stays cheap.
+func TestGuardBoundedUnderChurn(t *testing.T) {
+	clock := &fakeClock{t: time.Unix(1_700_000_000, 0)}
+	g := NewGuard(GuardConfig{MaxSessions: 16, MaxTombstones: 1000, SessionTTL: time.Minute, Now: clock.now})
+	var id [SessionSize]byte
+	for i := range 200_000 {
+		binary.BigEndian.PutUint32(id[:], uint32(i))
+		if err := g.OpenSession(id, "frost/sign", 2); err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		e := &Envelope{Version: Version, Header: Header{Session: id, Protocol: "frost/sign", Round: 1, Sender: 1}}
+		if err := g.Accept(e); err != nil {
+			t.Fatalf("session %d: %v", i, err)
+		}
+		g.CloseSession(id)
+		clock.t = clock.t.Add(time.Millisecond)
+	}
+	if len(g.sessions) != 0 || len(g.closed) > 1000 || g.open.len() > 2*16+64 || g.tombs.len() > 1000 {
+		t.Fatalf("state grew: %d sessions, %d tombstones, %d queued, %d tomb queue",
+			len(g.sessions), len(g.closed), g.open.len(), g.tombs.len())
+	}
+	if cap(g.open.items) > 4096 || cap(g.tombs.items) > 4096 {
+		t.Fatalf("queues grew: %d, %d", cap(g.open.items), cap(g.tombs.items))
+	}
+}
+
+func BenchmarkGuardAccept(b *testing.B) {
+	g := NewGuard(GuardConfig{MaxPerSession: 1 << 30})
+	var id [SessionSize]byte
+	_ = g.OpenSession(id, "frost/sign", 2)
+	e := &Envelope{Version: Version, Header: Header{Session: id, Protocol: "frost/sign", Round: 1, Sender: 1}}
+	i := 0
+	for b.Loop() {
+		e.Kind = uint8(i)
+		e.Sender = uint16(i>>8) | 0x8000
+		i++
+		_ = g.Accept(e)
+	}
 }
