@@ -1,8 +1,8 @@
 // Package sch implements Π^sch, the Schnorr proof of knowledge of a
 // discrete logarithm, in the commitment-first form CGGMP21 uses in key
-// generation and key refresh (ePrint 2021/060, Appendix C.1 "Schnorr proof
-// of knowledge", Fig. 22 in the 2021 numbering; Fig. 5 and Fig. 6 use it with
-// the commitment A sent, hashed, one round before the response).
+// generation and key refresh (ePrint 2021/060, "Schnorr proof of
+// knowledge", Fig. 22 in the 2021 numbering; key generation and refresh
+// send the commitment A, hashed, one round before the response).
 //
 // Relation: R = {(G, q, X; x) | X = x·G}.
 //
@@ -90,8 +90,8 @@ type Proof struct {
 // ErrInvalidProof is wrapped by every verification failure.
 var ErrInvalidProof = errors.New("sch: invalid proof")
 
-// Commit samples the nonce α and returns A = α·G (CGGMP21 Fig. 5, Round 1:
-// A_i is committed to in V_i before the challenge exists).
+// Commit samples the nonce α and returns A = α·G (CGGMP21 key generation,
+// Round 1: A_i is committed to in V_i before the challenge exists).
 func Commit(rand io.Reader, g group.Group) (*Commitment, *Nonce, error) {
 	alpha, err := g.RandomScalar(rand)
 	if err != nil {
@@ -126,8 +126,8 @@ func challenge(ctx zk.Context, st *Statement, a group.Element) group.Scalar {
 }
 
 // ProveWithCommitment answers the challenge for a commitment made earlier
-// with Commit (CGGMP21 Fig. 5, Round 3: ψ_i = τ + e·x_i). It consumes the
-// nonce.
+// with Commit (CGGMP21 key generation, Round 3: ψ_i = τ + e·x_i). It
+// consumes the nonce.
 func ProveWithCommitment(ctx zk.Context, st *Statement, w *Witness, c *Commitment, n *Nonce) (*Proof, error) {
 	if st == nil || st.X == nil || w == nil || w.x == nil || c == nil || c.A == nil || n == nil {
 		return nil, errors.New("sch: prove: missing input")

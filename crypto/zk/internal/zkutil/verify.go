@@ -35,9 +35,18 @@ func (v *Verifier) PedExp(rp *pedersen.Parameters, base, e *big.Int) *big.Int {
 	return arith.ExpVar(base, e, rp.N)
 }
 
-// Commit returns s^x·t^y mod N̂.
+// Commit returns s^x·t^y mod N̂: fixed-base tables of s and t (variable
+// time, public exponents), or CRT for long exponents with the trapdoor.
 func (v *Verifier) Commit(rp *pedersen.Parameters, x, y *big.Int) *big.Int {
-	return MulMod(v.PedExp(rp, rp.S, x), v.PedExp(rp, rp.T, y), rp.N)
+	crt := v.keys.PedersenCRT(rp)
+	half := rp.N.BitLen() / 2
+	exp := func(e *big.Int, fixed func(*big.Int) *big.Int, base *big.Int) *big.Int {
+		if crt != nil && e.BitLen() > half {
+			return crt.ExpN(base, e, bitsOf(e))
+		}
+		return fixed(e)
+	}
+	return MulMod(exp(x, rp.ExpS, rp.S), exp(y, rp.ExpT, rp.T), rp.N)
 }
 
 // PedersenEq reports whether s^x·t^y = a·b^e mod N̂.
