@@ -1,0 +1,289 @@
+package coordinator_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"net"
+	"slices"
+	"testing"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
+
+	"github.com/custos-mpc/custos/internal/bundle"
+	"github.com/custos-mpc/custos/internal/coordinator"
+	"github.com/custos-mpc/custos/internal/envelope"
+	"github.com/custos-mpc/custos/internal/keystore"
+	"github.com/custos-mpc/custos/internal/node"
+	"github.com/custos-mpc/custos/internal/roster"
+	"github.com/custos-mpc/custos/internal/sealer"
+	"github.com/custos-mpc/custos/internal/wire"
+	"github.com/custos-mpc/custos/protocol/frost"
+)
+
+// testCluster is a coordinator and n nodes on loopback gRPC. Node identity
+// comes from request metadata here; the daemons use mTLS certificates.
+type testCluster struct {
+	coord   *coordinator.Coordinator
+	admin   wire.AdminClient
+	nodes   map[string]*node.Node
+	stores  map[string]keystore.Store
+	cancel  map[string]context.CancelFunc
+	addr    string
+	authKey ed25519.PrivateKey
+	roster  roster.Roster
+	ids     map[string]*envelope.Identity
+	mkNode  func(id string, misbehave func(*frost.SignatureShare))
+}
+
+func newTestCluster(t *testing.T, n int) *testCluster {
+	t.Helper()
+	ctx, cancelAll := context.WithCancel(context.Background())
+	t.Cleanup(cancelAll)
+	_, authKey, _ := ed25519.GenerateKey(rand.Reader)
+	entries := []roster.Entry{}
+	ids := map[string]*envelope.Identity{}
+	for i := 1; i <= n; i++ {
+		id, err := envelope.NewIdentity(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := fmt.Sprintf("node-%d", i)
+		ids[name] = id
+		entries = append(entries, roster.Entry{ID: name, Operator: fmt.Sprintf("op-%d", i%3), TrustDomain: fmt.Sprintf("dc-%d", i),
+			Identity: fmt.Sprintf("%x", id.Public().Marshal())})
+	}
+	r, err := roster.New(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	coord, err := coordinator.New(coordinator.Config{
+		Roster: r, Store: coordinator.NewMemoryStore(), RoundTimeout: 2 * time.Second, MaxAttempts: 3,
+		PeerNode: func(ctx context.Context) (string, error) {
+			md, _ := metadata.FromIncomingContext(ctx)
+			if v := md.Get("x-test-node"); len(v) == 1 {
+				return v[0], nil
+			}
+			return "", errors.New("no node identity")
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	wire.RegisterNodes(srv, coord)
+	wire.RegisterAdmin(srv, coord)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	cc, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cc.Close() })
+	tc := &testCluster{coord: coord, admin: wire.AdminClient{CC: cc}, nodes: map[string]*node.Node{},
+		stores: map[string]keystore.Store{}, cancel: map[string]context.CancelFunc{}, addr: lis.Addr().String(),
+		authKey: authKey, roster: r, ids: ids}
+	pass, _ := sealer.NewPassphrase([]byte("test passphrase"))
+	s, err := sealer.NewPassphraseSealer(pass, sealer.TestArgon2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.mkNode = func(name string, misbehave func(*frost.SignatureShare)) {
+		st := tc.stores[name]
+		if st == nil {
+			st, err = keystore.NewMemory(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.stores[name] = st
+		}
+		nd, err := node.New(node.Config{ID: name, Store: st, Identity: ids[name], Roster: r,
+			AuthKeys: []ed25519.PublicKey{authKey.Public().(ed25519.PublicKey)}, Misbehave: misbehave})
+		if err != nil {
+			t.Fatal(err)
+		}
+		nctx, cancel := context.WithCancel(ctx)
+		tc.nodes[name], tc.cancel[name] = nd, cancel
+		go nd.Run(nctx, func(ctx context.Context) (*grpc.ClientConn, error) {
+			return grpc.NewClient(tc.addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+				grpc.WithUnaryInterceptor(nil), grpc.WithStreamInterceptor(func(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+					return streamer(metadata.AppendToOutgoingContext(ctx, "x-test-node", name), desc, cc, method, opts...)
+				}))
+		})
+	}
+	for name := range ids {
+		tc.mkNode(name, nil)
+	}
+	tc.waitOnline(t, n)
+	return tc
+}
+
+func (tc *testCluster) waitOnline(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(tc.coord.Online()) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d nodes online", len(tc.coord.Online()))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func (tc *testCluster) bundle(t *testing.T, keyID string, msgs ...[]byte) []byte {
+	t.Helper()
+	b := &bundle.Bundle{RequestID: "req", KeyID: keyID, NotAfter: time.Now().Add(time.Minute), Messages: msgs}
+	if err := b.Sign(tc.authKey); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+func TestKeygenAndSignThroughTheCoordinator(t *testing.T) {
+	tc := newTestCluster(t, 5)
+	ctx := context.Background()
+	for _, sch := range []string{"frost-ed25519", "frost-bip340", "frost-secp256k1"} {
+		t.Run(sch, func(t *testing.T) {
+			info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k-" + sch, Scheme: sch, Threshold: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			msg := make([]byte, 32)
+			rand.Read(msg)
+			resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sch == "frost-ed25519" && !ed25519.Verify(resp.PublicKey, msg, resp.Signature) {
+				t.Fatal("crypto/ed25519 rejects the signature")
+			}
+			if len(resp.Signers) != 3 {
+				t.Fatalf("signers %v", resp.Signers)
+			}
+		})
+	}
+	keys, err := tc.admin.ListKeys(ctx)
+	if err != nil || len(keys.Keys) != 3 {
+		t.Fatalf("list keys: %v %v", keys, err)
+	}
+}
+
+func TestNodesRefuseWithoutValidAuthorization(t *testing.T) {
+	tc := newTestCluster(t, 3)
+	ctx := context.Background()
+	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "frost-ed25519", Threshold: 2, AllowConcentration: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := []byte("pay 1 BTC")
+	_, rogue, _ := ed25519.GenerateKey(rand.Reader)
+	b := &bundle.Bundle{RequestID: "r", KeyID: info.KeyID, NotAfter: time.Now().Add(time.Minute), Messages: [][]byte{msg}}
+	b.Sign(rogue)
+	raw, _ := b.Marshal()
+	for name, req := range map[string]*wire.SignRequest{
+		"signed by an unpinned key":          {KeyID: info.KeyID, Message: msg, Bundle: raw},
+		"a message the bundle does not list": {KeyID: info.KeyID, Message: []byte("pay 100 BTC"), Bundle: tc.bundle(t, info.KeyID, msg)},
+		"a bundle for another key":           {KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, "other", msg)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := tc.admin.Sign(ctx, req)
+			if err == nil {
+				t.Fatal("signed without a valid authorization")
+			}
+		})
+	}
+}
+
+func TestPlacementRule(t *testing.T) {
+	tc := newTestCluster(t, 3)
+	ctx := context.Background()
+	// node-3 and node-... operators are op-(i%3): node-1 op-1, node-2 op-2, node-3 op-0:
+	// a 1-of-3 key puts a whole key in one operator's hands.
+	_, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{Scheme: "frost-ed25519", Threshold: 1})
+	if err == nil {
+		t.Fatal("a key any single operator can use alone was created without override")
+	}
+	if _, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{Scheme: "frost-ed25519", Threshold: 1, AllowConcentration: true}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+
+func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
+	tc := newTestCluster(t, 5)
+	ctx := context.Background()
+	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "frost-ed25519", Threshold: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// node-2 turns malicious: every share it sends is off by one.
+	tc.cancel["node-2"]()
+	tc.waitOffline(t, "node-2")
+	tc.mkNode("node-2", func(z *frost.SignatureShare) { z.Z.Add(z.Z, frost.Ed25519.Group.NewScalar().SetUint64(1)) })
+	tc.waitOnline(t, 5)
+	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
+		msg := []byte(fmt.Sprintf("transfer %d", i))
+		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ed25519.Verify(resp.PublicKey, msg, resp.Signature) {
+			t.Fatal("bad signature")
+		}
+		if slices.Contains(resp.Signers, "node-2") {
+			t.Fatal("the malicious node is among the final signers")
+		}
+		if resp.Attempts > 1 && !slices.Equal(resp.Blamed, []string{"node-2"}) {
+			t.Fatalf("attempt %d blamed %v", resp.Attempts, resp.Blamed)
+		}
+	}
+}
+
+func TestSilentNodeIsTimedOutAndAnotherQuorumSigns(t *testing.T) {
+	tc := newTestCluster(t, 5)
+	ctx := context.Background()
+	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "frost-secp256k1", Threshold: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// node-4 stays connected but stops answering in round two (longer
+	// than the round timeout).
+	tc.cancel["node-4"]()
+	tc.waitOffline(t, "node-4")
+	tc.mkNode("node-4", func(*frost.SignatureShare) { time.Sleep(3 * time.Second) })
+	tc.waitOnline(t, 5)
+	msg := make([]byte, 32)
+	for i := 0; i < 4; i++ {
+		rand.Read(msg)
+		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if slices.Contains(resp.Signers, "node-4") || len(resp.Blamed) != 0 {
+			t.Fatalf("signers %v blamed %v: a silent node is excluded, not blamed", resp.Signers, resp.Blamed)
+		}
+	}
+}
+
+func (tc *testCluster) waitOffline(t *testing.T, name string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for tc.coord.Online()[name] {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still online", name)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}

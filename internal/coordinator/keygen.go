@@ -1,0 +1,225 @@
+package coordinator
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/custos-mpc/custos/internal/scheme"
+	"github.com/custos-mpc/custos/internal/wire"
+	"github.com/custos-mpc/custos/protocol/frost"
+)
+
+// ErrAborted wraps a ceremony that ended in an abort; Blamed lists culprits.
+type AbortError struct {
+	Blamed []string
+	Reason string
+}
+
+func (e *AbortError) Error() string {
+	return fmt.Sprintf("coordinator: ceremony aborted blaming %v: %s", e.Blamed, e.Reason)
+}
+
+func newSession() ([32]byte, error) {
+	var sid [32]byte
+	_, err := rand.Read(sid[:])
+	return sid, err
+}
+
+// CreateKey runs a distributed key generation among the given nodes (all
+// online roster nodes when empty) and records the key.
+func (c *Coordinator) CreateKey(ctx context.Context, req *wire.CreateKeyRequest) (*wire.KeyInfo, error) {
+	suite, err := scheme.FrostSuite(req.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	nodes := req.Nodes
+	if len(nodes) == 0 {
+		online := c.Online()
+		for _, id := range c.cfg.Roster.IDs() {
+			if online[id] {
+				nodes = append(nodes, id)
+			}
+		}
+	}
+	if req.Threshold < 1 || req.Threshold > len(nodes) {
+		return nil, fmt.Errorf("coordinator: threshold %d is not between 1 and the %d nodes", req.Threshold, len(nodes))
+	}
+	seen := map[string]bool{}
+	for _, n := range nodes {
+		if seen[n] {
+			return nil, fmt.Errorf("coordinator: node %q listed twice", n)
+		}
+		seen[n] = true
+		if _, ok := c.cfg.Roster[n]; !ok {
+			return nil, fmt.Errorf("coordinator: node %q is not in the roster", n)
+		}
+	}
+	if err := c.cfg.Roster.CheckPlacement(nodes, req.Threshold); err != nil {
+		if !req.AllowConcentration {
+			return nil, fmt.Errorf("%w (pass the placement override to accept it; it is recorded)", err)
+		}
+		c.cfg.Log.Warn("AUDIT: placement rule overridden", "key", req.KeyID, "nodes", nodes, "threshold", req.Threshold, "rule", err.Error())
+	}
+	keyID := req.KeyID
+	if keyID == "" {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		keyID = "key-" + hex.EncodeToString(b[:])
+	}
+	if _, err := c.cfg.Store.Key(ctx, keyID); err == nil {
+		return nil, fmt.Errorf("coordinator: key %q exists", keyID)
+	}
+	parties := make([]wire.Party, len(nodes))
+	for i, n := range nodes {
+		parties[i] = wire.Party{ID: uint16(i + 1), Node: n}
+	}
+	c.keygenMu.Lock()
+	defer c.keygenMu.Unlock()
+	pub, err := c.runKeygen(ctx, keyID, req.Scheme, req.Threshold, parties)
+	if err != nil {
+		return nil, err
+	}
+	k := &Key{ID: keyID, Scheme: req.Scheme, Threshold: req.Threshold, Parties: parties,
+		PublicKey: frost.MarshalPublicKey(pub), Created: time.Now().UTC(), Override: req.AllowConcentration}
+	if err := c.cfg.Store.PutKey(ctx, k); err != nil {
+		return nil, err
+	}
+	_ = suite
+	return keyInfo(k)
+}
+
+func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t int, parties []wire.Party) (*frost.PublicKey, error) {
+	const protocol = "keygen"
+	sid, err := newSession()
+	if err != nil {
+		return nil, err
+	}
+	cer := c.open(sid, parties)
+	defer c.close(cer)
+	c.cfg.Events.CeremonyStarted(protocol)
+	start := time.Now()
+	fail := func(reason string, err error) (*frost.PublicKey, error) {
+		c.cfg.Events.CeremonyAborted(protocol, reason)
+		for _, p := range parties {
+			c.control(p.Node, &wire.Control{Kind: wire.ControlCancel, Session: sid[:], KeyID: keyID})
+		}
+		return nil, err
+	}
+	for _, p := range parties {
+		ok := c.control(p.Node, &wire.Control{Kind: wire.ControlKeygen, Session: sid[:], KeyID: keyID,
+			Scheme: schemeName, Threshold: t, Parties: parties})
+		if !ok {
+			return fail("offline", fmt.Errorf("coordinator: node %s is offline", p.Node))
+		}
+	}
+	// DKG: round 1 with its echo, then confirmation: a few round trips.
+	deadline := time.NewTimer(4 * c.cfg.RoundTimeout)
+	defer deadline.Stop()
+	done := map[string][]byte{}
+	for len(done) < len(parties) {
+		select {
+		case <-ctx.Done():
+			return fail("canceled", ctx.Err())
+		case <-deadline.C:
+			var silent []string
+			for _, p := range parties {
+				if done[p.Node] == nil {
+					silent = append(silent, p.Node)
+				}
+			}
+			return fail("timeout", &AbortError{Blamed: silent, Reason: "timed out waiting for key generation"})
+		case ev := <-cer.in:
+			switch {
+			case ev.env != nil:
+				if !c.authentic(cer, ev) {
+					continue
+				}
+				c.relay(cer, ev)
+			case ev.status != nil:
+				st := ev.status
+				switch st.Kind {
+				case wire.StatusKeygenDone:
+					done[ev.node] = st.PublicKey
+				case wire.StatusAbort:
+					blamed := c.blame(ctx, cer, keyID, ev.node, st)
+					return fail("abort", &AbortError{Blamed: blamed, Reason: st.Reason})
+				case wire.StatusRefused:
+					return fail("refused", &AbortError{Blamed: nil, Reason: fmt.Sprintf("node %s refused: %s", ev.node, st.Reason)})
+				}
+			}
+		}
+	}
+	var first []byte
+	for _, p := range parties {
+		if first == nil {
+			first = done[p.Node]
+		} else if !bytes.Equal(first, done[p.Node]) {
+			return fail("disagreement", errors.New("coordinator: nodes report different public keys"))
+		}
+	}
+	pub, err := frost.ParsePublicKey(first)
+	if err != nil {
+		return fail("bad-public-key", err)
+	}
+	c.cfg.Events.CeremonyCompleted(protocol, time.Since(start))
+	c.cfg.Log.Info("key generated", "key", keyID, "scheme", schemeName, "threshold", t, "parties", len(parties))
+	return pub, nil
+}
+
+// relay forwards an envelope to its recipient, or to every other party.
+func (c *Coordinator) relay(cer *ceremony, ev event) {
+	if ev.env.Broadcast() {
+		for id, node := range cer.nodeOf {
+			if id != ev.env.Sender {
+				if cn := c.connOf(node); cn != nil {
+					cn.send(ev.raw)
+				}
+			}
+		}
+		return
+	}
+	if node, ok := cer.nodeOf[ev.env.Recipient]; ok {
+		if cn := c.connOf(node); cn != nil {
+			cn.send(ev.raw)
+		}
+	}
+}
+
+// blame records the culprits a node reported, with its evidence.
+func (c *Coordinator) blame(ctx context.Context, cer *ceremony, keyID, reporter string, st *wire.Status) []string {
+	var out []string
+	for _, id := range st.Culprits {
+		node, ok := cer.nodeOf[id]
+		if !ok {
+			continue
+		}
+		out = append(out, node)
+		c.cfg.Events.Blamed(node)
+		c.cfg.Log.Warn("blame", "key", keyID, "culprit", node, "reporter", reporter, "reason", st.Reason)
+		_ = c.cfg.Store.AddBlame(ctx, &Blame{Time: time.Now().UTC(), Session: cer.id[:], KeyID: keyID, Node: node,
+			Reason: "reported by " + reporter + ": " + st.Reason, Evidence: st.Evidence})
+	}
+	return out
+}
+
+func keyInfo(k *Key) (*wire.KeyInfo, error) {
+	pub, err := frost.ParsePublicKey(k.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	pk := pub.Key.Bytes()
+	if pub.Suite == frost.BIP340 {
+		if pk, err = frost.TaprootOutputKey(pub.Key, nil); err != nil {
+			return nil, err
+		}
+	}
+	return &wire.KeyInfo{KeyID: k.ID, Scheme: k.Scheme, Threshold: k.Threshold, Parties: k.Parties,
+		PublicKey: pk, Created: k.Created.Format(time.RFC3339), Override: k.Override}, nil
+}

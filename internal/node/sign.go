@@ -1,0 +1,154 @@
+package node
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/custos-mpc/custos/internal/bundle"
+	"github.com/custos-mpc/custos/internal/envelope"
+	"github.com/custos-mpc/custos/internal/scheme"
+	"github.com/custos-mpc/custos/internal/wire"
+	"github.com/custos-mpc/custos/protocol/frost"
+)
+
+type signState struct {
+	share      *storedShare
+	message    []byte
+	merkleRoot []byte
+	commitment frost.Commitment
+	nonceID    string
+}
+
+// FROST signing envelope rounds.
+const (
+	signRoundCommit = 1
+	signRoundShare  = 2
+)
+
+// signCommit is FROST round one behind the verification gate: the node
+// checks the bundle and the signer set, draws nonces, stores them in the
+// keystore, then sends its commitment.
+func (n *Node) signCommit(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
+	b, err := bundle.Parse(c.Bundle)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "bad-bundle", err)
+	}
+	if err := b.Verify(n.cfg.AuthKeys, c.KeyID, c.Message, n.cfg.Now()); err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "unauthorized", err)
+	}
+	st, err := n.activeShare(ctx, c.KeyID)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "unknown-key", err)
+	}
+	suite := st.share.Public.Suite
+	if suite == frost.BIP340 {
+		if len(c.Message) != 32 {
+			return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("BIP340 signs 32-byte messages"))
+		}
+	} else if b.MerkleRoot != nil {
+		return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("a merkle root for a non-Taproot key"))
+	}
+	byID, self, err := n.parties(c.Parties)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "bad-parties", err)
+	}
+	// The signer set must be holders of this key under the party ids fixed
+	// at key generation, and at least the threshold.
+	for id, p := range byID {
+		if st.nodes[id] != p.ID {
+			return n.refuse(send, c.Session, c.KeyID, "bad-parties", fmt.Errorf("party %d is not node %s for this key", id, p.ID))
+		}
+	}
+	if len(byID) < st.share.Public.Threshold {
+		return n.refuse(send, c.Session, c.KeyID, "bad-parties", fmt.Errorf("%d signers, threshold %d", len(byID), st.share.Public.Threshold))
+	}
+	nonces, err := frost.Commit(n.rand(), st.share)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "internal", err)
+	}
+	nb, err := frost.MarshalNonces(nonces)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "internal", err)
+	}
+	nonceID := hex.EncodeToString(sid[:])
+	// Persist, then send: the nonce exists in the keystore before its
+	// commitment leaves the node.
+	err = n.cfg.Store.PutNonce(ctx, c.KeyID, nonceID, nb)
+	clear(nb)
+	nonces.Destroy()
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "keystore", err)
+	}
+	s := &session{id: sid, kind: c.Kind, keyID: c.KeyID, suite: suite, self: self, byID: byID,
+		sign: &signState{share: st, message: bytes.Clone(c.Message), merkleRoot: b.MerkleRoot,
+			commitment: nonces.Commitment(), nonceID: nonceID}}
+	n.mu.Lock()
+	if n.sessions[sid] != nil {
+		n.mu.Unlock()
+		return n.refuse(send, c.Session, c.KeyID, "replay", errors.New("session id already in use"))
+	}
+	n.sessions[sid] = s
+	n.mu.Unlock()
+	hdr := envelope.Header{Session: sid, Protocol: scheme.SignProtocol(suite), Round: signRoundCommit, Sender: self, Kind: 1}
+	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalCommitment(suite, s.sign.commitment))
+	if err != nil {
+		return err
+	}
+	return n.sendEnvelope(send, env)
+}
+
+// signPackage is FROST round two: the node checks the package against what
+// it agreed to in round one, consumes its nonce durably, and only then
+// computes and sends its share.
+func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
+	s := n.getSession(sid)
+	if s == nil || s.sign == nil {
+		return n.refuse(send, c.Session, c.KeyID, "unknown-session", errors.New("no signing session in progress with this id"))
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer n.endSession(sid)
+	st := s.sign
+	pkg, err := frost.ParseSigningPackage(s.suite, c.Package)
+	if err != nil {
+		return n.refuse(send, c.Session, s.keyID, "bad-package", err)
+	}
+	if !bytes.Equal(pkg.Message, st.message) || !bytes.Equal(pkg.MerkleRoot, st.merkleRoot) {
+		return n.refuse(send, c.Session, s.keyID, "bad-package", errors.New("package is for another message than the authorized one"))
+	}
+	for _, cm := range pkg.Commitments {
+		if _, ok := s.byID[uint16(cm.ID)]; !ok {
+			return n.refuse(send, c.Session, s.keyID, "bad-package", fmt.Errorf("commitment from party %d, not in the announced signer set", cm.ID))
+		}
+	}
+	sec, err := n.cfg.Store.ConsumeNonce(ctx, s.keyID, st.nonceID)
+	if err != nil {
+		return n.refuse(send, c.Session, s.keyID, "nonce", err)
+	}
+	nonces, err := frost.ParseNonces(sec.Bytes())
+	sec.Destroy()
+	if err != nil {
+		return n.refuse(send, c.Session, s.keyID, "nonce", err)
+	}
+	if !nonces.Commitment().Equal(st.commitment) {
+		nonces.Destroy()
+		return n.refuse(send, c.Session, s.keyID, "nonce", errors.New("stored nonce does not match the session's commitment"))
+	}
+	z, err := frost.Sign(st.share.share, nonces, st.message, pkg)
+	if err != nil {
+		return n.refuse(send, c.Session, s.keyID, "bad-package", err)
+	}
+	if n.cfg.Misbehave != nil {
+		n.cfg.Misbehave(z)
+	}
+	hdr := envelope.Header{Session: sid, Protocol: scheme.SignProtocol(s.suite), Round: signRoundShare, Sender: s.self, Kind: 1}
+	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalSignatureShare(s.suite, *z))
+	if err != nil {
+		return err
+	}
+	n.cfg.Events("signed", s.suite.Name)
+	return n.sendEnvelope(send, env)
+}

@@ -1,0 +1,165 @@
+package wire
+
+import (
+	"context"
+
+	"google.golang.org/grpc"
+)
+
+// Method names.
+const (
+	NodesService  = "custos.coordinator.v1.Nodes"
+	ConnectMethod = "/" + NodesService + "/Connect"
+	AdminService  = "custos.coordinator.v1.Admin"
+	CreateKeyPath = "/" + AdminService + "/CreateKey"
+	ListKeysPath  = "/" + AdminService + "/ListKeys"
+	SignPath      = "/" + AdminService + "/Sign"
+	ListNodesPath = "/" + AdminService + "/ListNodes"
+)
+
+// NodesServer serves node streams.
+type NodesServer interface {
+	Connect(grpc.ServerStream) error
+}
+
+// RegisterNodes registers the node stream service on s.
+func RegisterNodes(s *grpc.Server, impl NodesServer) {
+	s.RegisterService(&grpc.ServiceDesc{
+		ServiceName: NodesService,
+		HandlerType: (*NodesServer)(nil),
+		Streams: []grpc.StreamDesc{{
+			StreamName:    "Connect",
+			ServerStreams: true,
+			ClientStreams: true,
+			Handler: func(srv any, stream grpc.ServerStream) error {
+				return srv.(NodesServer).Connect(stream)
+			},
+		}},
+	}, impl)
+}
+
+// ConnectStream opens a node's stream to the coordinator.
+func ConnectStream(ctx context.Context, cc *grpc.ClientConn) (grpc.ClientStream, error) {
+	return cc.NewStream(ctx, &grpc.StreamDesc{StreamName: "Connect", ServerStreams: true, ClientStreams: true},
+		ConnectMethod, grpc.CallContentSubtype(FrameCodec))
+}
+
+// CreateKeyRequest asks for a new threshold key.
+type CreateKeyRequest struct {
+	KeyID     string   `json:"key_id,omitempty"` // chosen by the coordinator when empty
+	Scheme    string   `json:"scheme"`           // frost-ed25519, frost-secp256k1, frost-bip340, ...
+	Threshold int      `json:"threshold"`
+	Nodes     []string `json:"nodes,omitempty"` // which nodes; all online when empty
+	// AllowConcentration overrides the placement rule (one operator or
+	// trust domain holding t or more shares). It is recorded.
+	AllowConcentration bool `json:"allow_concentration,omitempty"`
+}
+
+// KeyInfo describes a key.
+type KeyInfo struct {
+	KeyID     string  `json:"key_id"`
+	Scheme    string  `json:"scheme"`
+	Threshold int     `json:"threshold"`
+	Parties   []Party `json:"parties"`
+	PublicKey []byte  `json:"public_key"` // the group key in the scheme's standard encoding
+	Created   string  `json:"created"`
+	Override  bool    `json:"placement_override,omitempty"`
+}
+
+// ListKeysRequest and ListKeysResponse list keys.
+type ListKeysRequest struct{}
+type ListKeysResponse struct {
+	Keys []KeyInfo `json:"keys"`
+}
+
+// SignRequest asks for a signature of Message under KeyID, authorized by
+// Bundle (which must list Message).
+type SignRequest struct {
+	KeyID   string `json:"key_id"`
+	Message []byte `json:"message"`
+	Bundle  []byte `json:"bundle"`
+}
+
+// SignResponse carries the verified signature and who signed.
+type SignResponse struct {
+	Signature []byte   `json:"signature"`
+	PublicKey []byte   `json:"public_key"` // the key the signature verifies under
+	Signers   []string `json:"signers"`
+	Attempts  int      `json:"attempts"`
+	Blamed    []string `json:"blamed,omitempty"`
+}
+
+// NodeInfo is a registered node and its liveness.
+type NodeInfo struct {
+	ID          string `json:"id"`
+	Operator    string `json:"operator"`
+	TrustDomain string `json:"trust_domain"`
+	Online      bool   `json:"online"`
+}
+
+type ListNodesRequest struct{}
+type ListNodesResponse struct {
+	Nodes []NodeInfo `json:"nodes"`
+}
+
+// AdminServer is the coordinator's admin API.
+type AdminServer interface {
+	CreateKey(context.Context, *CreateKeyRequest) (*KeyInfo, error)
+	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
+	Sign(context.Context, *SignRequest) (*SignResponse, error)
+	ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error)
+}
+
+func unary[Req any, Resp any](name string, call func(AdminServer, context.Context, *Req) (*Resp, error)) grpc.MethodDesc {
+	return grpc.MethodDesc{
+		MethodName: name,
+		Handler: func(srv any, ctx context.Context, dec func(any) error, _ grpc.UnaryServerInterceptor) (any, error) {
+			req := new(Req)
+			if err := dec(req); err != nil {
+				return nil, err
+			}
+			return call(srv.(AdminServer), ctx, req)
+		},
+	}
+}
+
+// RegisterAdmin registers the admin service on s.
+func RegisterAdmin(s *grpc.Server, impl AdminServer) {
+	s.RegisterService(&grpc.ServiceDesc{
+		ServiceName: AdminService,
+		HandlerType: (*AdminServer)(nil),
+		Methods: []grpc.MethodDesc{
+			unary("CreateKey", AdminServer.CreateKey),
+			unary("ListKeys", AdminServer.ListKeys),
+			unary("Sign", AdminServer.Sign),
+			unary("ListNodes", AdminServer.ListNodes),
+		},
+	}, impl)
+}
+
+// AdminClient calls the admin API.
+type AdminClient struct{ CC *grpc.ClientConn }
+
+func (c AdminClient) call(ctx context.Context, method string, req, resp any) error {
+	return c.CC.Invoke(ctx, method, req, resp, grpc.CallContentSubtype(JSONCodec))
+}
+
+func (c AdminClient) CreateKey(ctx context.Context, r *CreateKeyRequest) (*KeyInfo, error) {
+	out := new(KeyInfo)
+	return out, c.call(ctx, CreateKeyPath, r, out)
+}
+
+func (c AdminClient) ListKeys(ctx context.Context) (*ListKeysResponse, error) {
+	out := new(ListKeysResponse)
+	return out, c.call(ctx, ListKeysPath, &ListKeysRequest{}, out)
+}
+
+func (c AdminClient) Sign(ctx context.Context, r *SignRequest) (*SignResponse, error) {
+	out := new(SignResponse)
+	return out, c.call(ctx, SignPath, r, out)
+}
+
+func (c AdminClient) ListNodes(ctx context.Context) (*ListNodesResponse, error) {
+	out := new(ListNodesResponse)
+	return out, c.call(ctx, ListNodesPath, &ListNodesRequest{}, out)
+}

@@ -1,0 +1,180 @@
+// Package wire is the node–coordinator protocol: the frames that flow on
+// each node's long-lived gRPC stream, the control messages the coordinator
+// sends, the status a node reports, and the admin API's messages.
+//
+// Nodes dial out to the coordinator and open one bidirectional stream
+// (service custos.coordinator.v1.Nodes, method Connect). Everything a node
+// says about a protocol session travels in an envelope signed by its
+// identity key (internal/envelope); control frames from the coordinator are
+// unsigned requests that the node checks on its own (the coordinator is
+// untrusted).
+//
+// gRPC carries raw frames with the "custos-frame" codec and the admin API's
+// JSON messages with the "custos-json" codec, so no generated code is
+// needed; every frame is versioned and strictly parsed.
+package wire
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"google.golang.org/grpc/encoding"
+)
+
+// Frame types.
+const (
+	FrameHello    byte = 1 // node → coordinator, first frame: Hello
+	FrameEnvelope byte = 2 // both ways: a marshalled envelope
+	FrameControl  byte = 3 // coordinator → node: Control
+	FrameStatus   byte = 4 // node → coordinator: Status
+)
+
+const (
+	frameVersion = 1
+	// MaxFrame bounds every frame (an envelope payload is at most 4 MiB).
+	MaxFrame = 8 << 20
+)
+
+// Frame is one message on a node's stream.
+type Frame struct {
+	Type byte
+	Body []byte
+}
+
+// Marshal encodes the frame.
+func (f *Frame) Marshal() []byte {
+	out := make([]byte, 0, 2+len(f.Body))
+	return append(append(out, frameVersion, f.Type), f.Body...)
+}
+
+// ParseFrame decodes a frame, rejecting unknown versions and types.
+func ParseFrame(b []byte) (*Frame, error) {
+	if len(b) < 2 || len(b) > MaxFrame {
+		return nil, errors.New("wire: frame size out of range")
+	}
+	if b[0] != frameVersion {
+		return nil, fmt.Errorf("wire: unsupported frame version %d", b[0])
+	}
+	if b[1] < FrameHello || b[1] > FrameStatus {
+		return nil, fmt.Errorf("wire: unknown frame type %d", b[1])
+	}
+	return &Frame{Type: b[1], Body: b[2:]}, nil
+}
+
+// Hello is a node's first frame. The coordinator checks it against the
+// node's TLS certificate and the roster.
+type Hello struct {
+	NodeID   string `json:"node_id"`
+	Identity []byte `json:"identity"` // envelope.PublicIdentity bytes
+}
+
+// Party maps a session's party id to a node.
+type Party struct {
+	ID   uint16 `json:"id"`
+	Node string `json:"node"`
+}
+
+// Control kinds.
+const (
+	ControlKeygen      = "keygen"       // run a DKG
+	ControlSignCommit  = "sign-commit"  // FROST round one: verify the bundle, commit
+	ControlSignPackage = "sign-package" // FROST round two: sign the package
+	ControlCancel      = "cancel"       // forget a session
+)
+
+// Control is a request from the coordinator.
+type Control struct {
+	Kind      string  `json:"kind"`
+	Session   []byte  `json:"session"` // 32 bytes
+	KeyID     string  `json:"key_id"`
+	Scheme    string  `json:"scheme,omitempty"`
+	Threshold int     `json:"threshold,omitempty"`
+	Parties   []Party `json:"parties,omitempty"`
+	Bundle    []byte  `json:"bundle,omitempty"`  // sign-commit: the signing bundle
+	Message   []byte  `json:"message,omitempty"` // sign-commit: which authorized message
+	Package   []byte  `json:"package,omitempty"` // sign-package: frost signing package
+}
+
+// Status kinds.
+const (
+	StatusKeygenDone = "keygen-done"
+	StatusAbort      = "abort"   // a protocol abort naming culprits
+	StatusRefused    = "refused" // the node refused the request (bad bundle, unknown key...)
+)
+
+// Status is a node's report about a session.
+type Status struct {
+	Kind      string   `json:"kind"`
+	Session   []byte   `json:"session"`
+	KeyID     string   `json:"key_id,omitempty"`
+	PublicKey []byte   `json:"public_key,omitempty"` // keygen-done: the public key package
+	Culprits  []uint16 `json:"culprits,omitempty"`
+	Evidence  []byte   `json:"evidence,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+}
+
+// EncodeJSON makes a frame from a JSON-encodable control, hello or status.
+func EncodeJSON(t byte, v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("wire: %w", err)
+	}
+	return (&Frame{Type: t, Body: b}).Marshal(), nil
+}
+
+// DecodeJSON decodes a frame body strictly (unknown fields rejected).
+func DecodeJSON(body []byte, v any) error {
+	d := json.NewDecoder(bytesReader(body))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return fmt.Errorf("wire: %w", err)
+	}
+	if d.More() {
+		return errors.New("wire: trailing data")
+	}
+	return nil
+}
+
+// Codec names.
+const (
+	FrameCodec = "custos-frame"
+	JSONCodec  = "custos-json"
+)
+
+type frameCodec struct{}
+
+func (frameCodec) Name() string { return FrameCodec }
+func (frameCodec) Marshal(v any) ([]byte, error) {
+	b, ok := v.(*[]byte)
+	if !ok {
+		return nil, fmt.Errorf("wire: frame codec cannot marshal %T", v)
+	}
+	return *b, nil
+}
+func (frameCodec) Unmarshal(data []byte, v any) error {
+	b, ok := v.(*[]byte)
+	if !ok {
+		return fmt.Errorf("wire: frame codec cannot unmarshal into %T", v)
+	}
+	if len(data) > MaxFrame {
+		return errors.New("wire: frame too large")
+	}
+	*b = append((*b)[:0], data...)
+	return nil
+}
+
+type jsonCodec struct{}
+
+func (jsonCodec) Name() string                  { return JSONCodec }
+func (jsonCodec) Marshal(v any) ([]byte, error) { return json.Marshal(v) }
+func (jsonCodec) Unmarshal(data []byte, v any) error {
+	d := json.NewDecoder(bytesReader(data))
+	d.DisallowUnknownFields()
+	return d.Decode(v)
+}
+
+func init() {
+	encoding.RegisterCodec(frameCodec{})
+	encoding.RegisterCodec(jsonCodec{})
+}
