@@ -25,7 +25,6 @@ type SecretKey struct {
 	hp, hq         *big.Int
 	nInvP, nInvQ   *big.Int
 	pInv2k, qInv2k *big.Int
-	mp, mq         *arith.Modulus
 }
 
 // NewSecretKey checks that p and q are distinct safe primes, p ≡ q ≡ 3
@@ -68,12 +67,6 @@ func newSecretKey(p, q *big.Int) (*SecretKey, error) {
 	sk.phi = new(big.Int).Mul(pm1, qm1)
 	var err error
 	if sk.crt, err = arith.NewCRT(p, q); err != nil {
-		return nil, fmt.Errorf("paillier: new secret key: %w", err)
-	}
-	if sk.mp, err = arith.NewModulus(p); err != nil {
-		return nil, fmt.Errorf("paillier: new secret key: %w", err)
-	}
-	if sk.mq, err = arith.NewModulus(q); err != nil {
 		return nil, fmt.Errorf("paillier: new secret key: %w", err)
 	}
 	// These inverses are computed once per key load with math/big.
@@ -157,7 +150,7 @@ func (sk *SecretKey) Destroy() {
 			wipe(x)
 		}
 	}
-	sk.crt, sk.mp, sk.mq = nil, nil, nil
+	sk.crt = nil
 }
 
 func wipe(x *big.Int) {
@@ -177,39 +170,28 @@ func (sk *SecretKey) Decrypt(c *Ciphertext) (*big.Int, error) {
 	if c == nil || c.c.Cmp(sk.pk.n2) >= 0 {
 		return nil, errors.New("paillier: decrypt: ciphertext of another key")
 	}
-	mp := sk.decryptHalf(c.c, sk.p, sk.pInv2k, sk.hp, sk.mp)
-	mq := sk.decryptHalf(c.c, sk.q, sk.qInv2k, sk.hq, sk.mq)
-	// Garner: m = m_q + q·((m_p − m_q)·q⁻¹ mod p).
-	m := sk.garner(mp, mq)
+	pm1 := new(big.Int).Sub(sk.p, one)
+	qm1 := new(big.Int).Sub(sk.q, one)
+	xp := sk.crt.ExpPP(c.c, pm1, sk.p.BitLen())
+	xq := sk.crt.ExpQQ(c.c, qm1, sk.q.BitLen())
+	mp := sk.crt.MulP(lDiv(xp, sk.pInv2k, sk.p.BitLen()), sk.hp)
+	mq := sk.crt.MulQ(lDiv(xq, sk.qInv2k, sk.q.BitLen()), sk.hq)
+	m := sk.crt.Combine(mp, mq)
 	if m.Cmp(sk.pk.half) > 0 {
 		m.Sub(m, sk.pk.n)
 	}
 	return m, nil
 }
 
-// decryptHalf returns L_p(c^(p−1) mod p²)·h mod p for the prime p.
-func (sk *SecretKey) decryptHalf(c, p, pInv2k, h *big.Int, mp *arith.Modulus) *big.Int {
-	pp := new(big.Int).Mul(p, p)
-	pm1 := new(big.Int).Sub(p, one)
-	x := arith.ExpCTBits(c, pm1, pp, p.BitLen())
-	// L_p(x) = (x − 1)/p, an exact division computed as a multiplication
-	// by p⁻¹ modulo 2^|p| (the quotient is below p).
-	x.Sub(x, one)
-	x.Mul(x, pInv2k)
-	x.Mod(x, new(big.Int).Lsh(one, uint(p.BitLen())))
-	// The quotient is < p; multiply by h modulo p in constant time via an
-	// exponent-one multiplication (Modulus has no Mul: use ExpCT).
-	x.Mul(x, h)
-	return x.Mod(x, p)
-}
-
-func (sk *SecretKey) garner(mp, mq *big.Int) *big.Int {
-	qInv := new(big.Int).ModInverse(sk.q, sk.p)
-	t := new(big.Int).Sub(mp, mq)
-	t.Mul(t, qInv)
-	t.Mod(t, sk.p)
-	t.Mul(t, sk.q)
-	return t.Add(t, mq)
+// lDiv returns L_p(x) = (x − 1)/p for x ≡ 1 (mod p), x < p²: the quotient
+// is below 2^k (k = |p|), and an exact division by the odd p is a
+// multiplication by p⁻¹ modulo 2^k (no data-dependent division).
+func lDiv(x, pInv2k *big.Int, k int) *big.Int {
+	t := new(big.Int).Sub(x, one)
+	t.Mul(t, pInv2k)
+	mask := new(big.Int).Lsh(one, uint(k))
+	mask.Sub(mask, one)
+	return t.And(t, mask)
 }
 
 // DecryptWithNonce returns the plaintext m and the nonce ρ ∈ Z*_N with
@@ -222,9 +204,9 @@ func (sk *SecretKey) DecryptWithNonce(c *Ciphertext) (m, rho *big.Int, err error
 		return nil, nil, err
 	}
 	cn := new(big.Int).Mod(c.c, sk.pk.n)
-	rp := sk.mp.ExpCT(cn, sk.nInvP, sk.p.BitLen())
-	rq := sk.mq.ExpCT(cn, sk.nInvQ, sk.q.BitLen())
-	return m, sk.garner(rp, rq), nil
+	rp := sk.crt.ExpP(cn, sk.nInvP, sk.p.BitLen())
+	rq := sk.crt.ExpQ(cn, sk.nInvQ, sk.q.BitLen())
+	return m, sk.crt.Combine(rp, rq), nil
 }
 
 // EncryptWithNonce is PublicKey.EncryptWithNonce computed by the owner of

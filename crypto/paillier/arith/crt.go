@@ -211,3 +211,15 @@ func wipeInt(x *big.Int) {
 	}
 	x.SetInt64(0)
 }
+
+// ExpPP returns base^exp mod p² for 0 ≤ exp < 2^expBits, in constant
+// time; the exponent is used as is, padded to expBits (Paillier decryption:
+// c^(p−1) mod p², a half-length exponent).
+func (c *CRT) ExpPP(base, exp *big.Int, expBits int) *big.Int {
+	return c.mpp.ExpCT(base, exp, expBits)
+}
+
+// ExpQQ returns base^exp mod q²; see ExpPP.
+func (c *CRT) ExpQQ(base, exp *big.Int, expBits int) *big.Int {
+	return c.mqq.ExpCT(base, exp, expBits)
+}
