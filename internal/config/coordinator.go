@@ -1,0 +1,137 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/custos-mpc/custos/internal/pki"
+)
+
+// Coordinator defaults.
+const (
+	DefaultListen       = ":7400"
+	DefaultAdminListen  = "127.0.0.1:7401"
+	DefaultRoundTimeout = 5 * time.Second
+	DefaultMaxAttempts  = 3
+
+	maxRoundTimeout = 10 * time.Minute
+	maxAttempts     = 100
+)
+
+// Coordinator is the configuration of the coordinator daemon
+// (`custos coordinator`). After LoadCoordinator every path is absolute and
+// every field has been checked.
+type Coordinator struct {
+	Listen         string   `yaml:"listen"`          // host:port nodes dial (mTLS, node certificates)
+	AdminListen    string   `yaml:"admin_listen"`    // host:port of the admin API (mTLS, admin certificates)
+	TLS            TLSFiles `yaml:"tls"`             // coordinator certificate and the cluster CA
+	RosterFile     string   `yaml:"roster_file"`     // pinned public identities of every node
+	DataDir        string   `yaml:"data_dir"`        // ceremony records and blame history
+	MetricsAddress string   `yaml:"metrics_address"` // /healthz and /metrics; empty disables
+	LogLevel       string   `yaml:"log_level"`       // debug | info | warn | error
+	Ceremony       Ceremony `yaml:"ceremony"`        // liveness parameters
+
+	// Path is the absolute path of the file the configuration came from.
+	Path string `yaml:"-"`
+	// Roster is the loaded roster_file.
+	Roster *Roster `yaml:"-"`
+}
+
+// Ceremony holds the coordinator's liveness parameters.
+type Ceremony struct {
+	// RoundTimeout is how long the coordinator waits for every party's
+	// messages of one round before it aborts the attempt and blames the
+	// silent nodes. Default 5s; at most 10m.
+	RoundTimeout Duration `yaml:"round_timeout"`
+	// MaxAttempts is how many quorums a ceremony tries before it fails.
+	// Default 3 (0 means the default); at most 100.
+	MaxAttempts int `yaml:"max_attempts"`
+}
+
+// LoadCoordinator reads, completes and validates a coordinator
+// configuration file. Relative paths are resolved against the file's
+// directory; the TLS and roster files must be readable (the key with mode
+// 0600 or stricter) and the certificate must be a coordinator certificate.
+func LoadCoordinator(path string) (*Coordinator, error) {
+	abs, dir, err := absDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: coordinator %s: %w", path, err)
+	}
+	data, err := readFile(abs)
+	if err != nil {
+		return nil, fmt.Errorf("config: coordinator: %s", describeFSError(abs, err))
+	}
+	var c Coordinator
+	if err := decodeYAML(data, &c); err != nil {
+		return nil, fmt.Errorf("config: coordinator %s: %w", abs, err)
+	}
+	c.Path = abs
+	c.applyDefaults(dir)
+	if err := c.validate().err("coordinator", abs); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (c *Coordinator) applyDefaults(dir string) {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.AdminListen == "" {
+		c.AdminListen = DefaultAdminListen
+	}
+	if c.LogLevel == "" {
+		c.LogLevel = DefaultLogLevel
+	}
+	if c.Ceremony.RoundTimeout == 0 {
+		c.Ceremony.RoundTimeout = Duration(DefaultRoundTimeout)
+	}
+	if c.Ceremony.MaxAttempts == 0 {
+		c.Ceremony.MaxAttempts = DefaultMaxAttempts
+	}
+	c.TLS.CAFile = resolve(dir, c.TLS.CAFile)
+	c.TLS.CertFile = resolve(dir, c.TLS.CertFile)
+	c.TLS.KeyFile = resolve(dir, c.TLS.KeyFile)
+	c.RosterFile = resolve(dir, c.RosterFile)
+	c.DataDir = resolve(dir, c.DataDir)
+}
+
+func (c *Coordinator) validate() problems {
+	var p problems
+	p.checkAddress("listen", c.Listen, true, false)
+	p.checkAddress("admin_listen", c.AdminListen, true, false)
+	if c.Listen == c.AdminListen {
+		p.addf("admin_listen", "same address as listen")
+	}
+	p.checkFile("tls.ca_file", c.TLS.CAFile, false)
+	p.checkFile("tls.key_file", c.TLS.KeyFile, true)
+	p.checkFile("tls.cert_file", c.TLS.CertFile, false)
+	if !slices.Contains(p.fields(), "tls.cert_file") {
+		role, name, err := pki.CertificateIdentity(c.TLS.CertFile)
+		switch {
+		case err != nil:
+			p.addf("tls.cert_file", "%v", trimPrefix(err))
+		case role != pki.RoleCoordinator:
+			p.addf("tls.cert_file", "certificate is for %s %q; want a coordinator certificate", role, name)
+		}
+	}
+	p.checkFile("roster_file", c.RosterFile, false)
+	if !slices.Contains(p.fields(), "roster_file") {
+		r, err := LoadRoster(c.RosterFile)
+		if err != nil {
+			p.addf("roster_file", "%v", trimPrefix(err))
+		}
+		c.Roster = r
+	}
+	p.checkDir("data_dir", c.DataDir)
+	p.checkAddress("metrics_address", c.MetricsAddress, true, true)
+	p.checkLogLevel("log_level", c.LogLevel)
+	if d := c.Ceremony.RoundTimeout.Std(); d <= 0 || d > maxRoundTimeout {
+		p.addf("ceremony.round_timeout", "%s: want more than 0 and at most %s", d, maxRoundTimeout)
+	}
+	if n := c.Ceremony.MaxAttempts; n < 1 || n > maxAttempts {
+		p.addf("ceremony.max_attempts", "%d: want 1 to %d", n, maxAttempts)
+	}
+	return p
+}
