@@ -1,7 +1,6 @@
 package paillier
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -296,6 +295,3 @@ func ParsePublicKey(b []byte) (*PublicKey, error) {
 	}
 	return pk, nil
 }
-
-// ctEqualBytes compares two byte strings in constant time.
-func ctEqualBytes(a, b []byte) bool { return subtle.ConstantTimeCompare(a, b) == 1 }
