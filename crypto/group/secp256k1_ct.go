@@ -3,6 +3,8 @@ package group
 import (
 	"crypto/subtle"
 	"encoding/binary"
+	"math/big"
+	"math/bits"
 	"sync"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
@@ -219,9 +221,142 @@ func (p *secpProj) toJacobian(j *secp256k1.JacobianPoint) {
 	j.Z.Set(&p.Z)
 }
 
-// secpScalarMultCT sets r = k·P with signed 4-bit windows: a table of
-// O, P, ..., 8P and 65 digits in [−8, 8], so 64 × (4 doublings + 1
-// addition), every table entry read at every step.
+// Constant-time GLV decomposition (GECC Section 3.5; the rounding by a
+// precomputed reciprocal follows Bos, Costello, Hisil, Lauter, "Fast
+// cryptography in genus 2", Section 4): with the basis v1 = (a1, b1),
+// v2 = (a2, b2) of secp256k1_glv.go and D = a1·b2 − a2·b1,
+//
+//	u1 = round(k·|b2|/|D|) = (k·g1 + 2^383) >> 384, g1 = round(2^384·|b2|/|D|)
+//	u2 = round(k·|b1|/|D|) = (k·g2 + 2^383) >> 384, g2 = round(2^384·|b1|/|D|)
+//	k2 = u1·A + u2·B mod n, A = −sign(b2/D)·b1, B = −sign(−b1/D)·b2
+//	k1 = k − k2·λ mod n
+//
+// which is Babai rounding up to an error of one in each u, so k1 and k2
+// are below 2^130 in absolute value (tested). All arithmetic is on fixed
+// widths with math/bits and ModNScalar, so it runs in constant time.
+var secpGLVConst = func() (c struct {
+	g1, g2 [4]uint64
+	A, B   secp256k1.ModNScalar
+	lambda secp256k1.ModNScalar
+	halfN  [32]byte
+}) {
+	v := secpGLVBasis
+	absD := new(big.Int).Abs(secpGLVDet)
+	two384 := new(big.Int).Lsh(big.NewInt(1), 384)
+	words := func(x *big.Int) (w [4]uint64) {
+		if x.BitLen() > 256 {
+			panic("group: GLV constant does not fit in 256 bits")
+		}
+		var b [32]byte
+		x.FillBytes(b[:])
+		for i := range 4 {
+			w[i] = binary.BigEndian.Uint64(b[24-8*i:])
+		}
+		return w
+	}
+	c.g1 = words(roundDiv(new(big.Int).Mul(two384, new(big.Int).Abs(v[1][1])), absD))
+	c.g2 = words(roundDiv(new(big.Int).Mul(two384, new(big.Int).Abs(v[0][1])), absD))
+	sign := func(x *big.Int) int64 { return int64(x.Sign()) }
+	s1 := sign(v[1][1]) * sign(secpGLVDet)  // sign of c1 = k·b2/D
+	s2 := -sign(v[0][1]) * sign(secpGLVDet) // sign of c2 = −k·b1/D
+	c.A = *secpScalarFromBigInt(new(big.Int).Mul(big.NewInt(-s1), v[0][1]))
+	c.B = *secpScalarFromBigInt(new(big.Int).Mul(big.NewInt(-s2), v[1][1]))
+	c.lambda = *secpScalarFromBigInt(secpLambda)
+	new(big.Int).Rsh(secpOrder, 1).FillBytes(c.halfN[:])
+	return c
+}()
+
+func secpScalarFromBigInt(x *big.Int) *secp256k1.ModNScalar {
+	var b [32]byte
+	new(big.Int).Mod(x, secpOrder).FillBytes(b[:])
+	var s secp256k1.ModNScalar
+	s.SetBytes(&b)
+	return &s
+}
+
+// mulShift384Round returns (k·g + 2^383) >> 384 for 256-bit k and g (both
+// little-endian words) as a ModNScalar; the result is below 2^128.
+func mulShift384Round(k, g *[4]uint64) secp256k1.ModNScalar {
+	var t [8]uint64
+	for i := range 4 {
+		var carry uint64
+		for j := range 4 {
+			hi, lo := bits.Mul64(k[i], g[j])
+			var c1, c2 uint64
+			lo, c1 = bits.Add64(lo, t[i+j], 0)
+			hi += c1
+			lo, c2 = bits.Add64(lo, carry, 0)
+			hi += c2
+			t[i+j] = lo
+			carry = hi
+		}
+		t[i+4] = carry
+	}
+	// + 2^383, then keep words 6 and 7.
+	var c uint64
+	t[5], c = bits.Add64(t[5], 1<<63, 0)
+	t[6], c = bits.Add64(t[6], 0, c)
+	t[7], _ = bits.Add64(t[7], 0, c)
+	var b [32]byte
+	binary.BigEndian.PutUint64(b[16:], t[7])
+	binary.BigEndian.PutUint64(b[24:], t[6])
+	var u secp256k1.ModNScalar
+	u.SetBytes(&b)
+	clear(t[:])
+	clear(b[:])
+	return u
+}
+
+// secpSplitCT returns |k1|, |k2| as big-endian bytes and their signs (0 or
+// 1) with k ≡ k1 + k2·λ (mod n), in constant time.
+func secpSplitCT(k *secp256k1.ModNScalar) (k1, k2 [32]byte, neg1, neg2 uint64) {
+	c := &secpGLVConst
+	kb := k.Bytes()
+	var kw [4]uint64
+	for i := range 4 {
+		kw[i] = binary.BigEndian.Uint64(kb[24-8*i:])
+	}
+	u1 := mulShift384Round(&kw, &c.g1)
+	u2 := mulShift384Round(&kw, &c.g2)
+	var s1, s2, t secp256k1.ModNScalar
+	s2.Mul2(&u1, &c.A)
+	t.Mul2(&u2, &c.B)
+	s2.Add(&t)              // k2
+	t.Mul2(&s2, &c.lambda)  // k2·λ
+	s1.NegateVal(&t).Add(k) // k1 = k − k2·λ
+	abs := func(s *secp256k1.ModNScalar) ([32]byte, uint64) {
+		var n secp256k1.ModNScalar
+		n.NegateVal(s)
+		a, b := s.Bytes(), n.Bytes()
+		neg := uint64(ctLessBE(c.halfN[:], a[:])) // s > n/2: use n − s
+		m := byte(-neg)
+		for i := range a {
+			a[i] ^= m & (a[i] ^ b[i])
+		}
+		clear(b[:])
+		n.Zero()
+		return a, neg
+	}
+	k1, neg1 = abs(&s1)
+	k2, neg2 = abs(&s2)
+	s1.Zero()
+	s2.Zero()
+	t.Zero()
+	u1.Zero()
+	u2.Zero()
+	clear(kb[:])
+	clear(kw[:])
+	return k1, k2, neg1, neg2
+}
+
+// secpGLVDigits is the number of signed 4-bit digits for a half-length
+// scalar (< 2^130): 34·4 = 136 bits.
+const secpGLVDigits = 34
+
+// secpScalarMultCT sets r = k·P = k1·P + k2·φ(P) with the GLV split above
+// and signed 4-bit windows: tables O, P, ..., 8P and their images under φ
+// (X multiplied by β), then 33 × (4 doublings + 2 additions), every table
+// entry read at every step.
 func secpScalarMultCT(k *secp256k1.ModNScalar, p, r *secp256k1.JacobianPoint) {
 	var pts [9]secpProj
 	pts[0].setIdentity()
@@ -230,28 +365,40 @@ func secpScalarMultCT(k *secp256k1.ModNScalar, p, r *secp256k1.JacobianPoint) {
 	for i := 3; i < 9; i++ {
 		pts[i].add(&pts[i-1], &pts[1])
 	}
-	var table [9]secpPacked
+	var tab1, tab2 [9]secpPacked
 	for i := range pts {
-		table[i].pack(&pts[i])
+		tab1[i].pack(&pts[i])
+		pts[i].X.Mul(&secpBeta).Normalize() // φ(x, y) = (β·x, y)
+		tab2[i].pack(&pts[i])
 	}
-	kb := k.Bytes()
-	var abs, neg [65]uint64
-	secpSignedDigits(&kb, 4, abs[:], neg[:])
+	k1, k2, n1, n2 := secpSplitCT(k)
+	var abs1, neg1, abs2, neg2 [secpGLVDigits]uint64
+	secpSignedDigits(&k1, 4, abs1[:], neg1[:])
+	secpSignedDigits(&k2, 4, abs2[:], neg2[:])
 	var acc, t secpProj
-	acc.signedLookup(table[:], abs[64], neg[64])
-	for i := 63; i >= 0; i-- {
+	top := secpGLVDigits - 1
+	acc.signedLookup(tab1[:], abs1[top], neg1[top]^n1)
+	t.signedLookup(tab2[:], abs2[top], neg2[top]^n2)
+	acc.add(&acc, &t)
+	for i := top - 1; i >= 0; i-- {
 		acc.double(&acc)
 		acc.double(&acc)
 		acc.double(&acc)
 		acc.double(&acc)
-		t.signedLookup(table[:], abs[i], neg[i])
+		t.signedLookup(tab1[:], abs1[i], neg1[i]^n1)
+		acc.add(&acc, &t)
+		t.signedLookup(tab2[:], abs2[i], neg2[i]^n2)
 		acc.add(&acc, &t)
 	}
 	acc.toJacobian(r)
-	clear(kb[:])
-	clear(abs[:])
-	clear(neg[:])
-	clear(table[:])
+	clear(k1[:])
+	clear(k2[:])
+	clear(abs1[:])
+	clear(abs2[:])
+	clear(neg1[:])
+	clear(neg2[:])
+	clear(tab1[:])
+	clear(tab2[:])
 }
 
 const (

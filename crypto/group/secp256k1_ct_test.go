@@ -248,3 +248,50 @@ func TestSecp256k1SignedDigits(t *testing.T) {
 		}
 	}
 }
+
+// TestSecp256k1SplitCT checks the constant-time GLV split: k ≡ ±k1 ± k2·λ
+// with both halves below 2^130, on random and boundary scalars.
+func TestSecp256k1SplitCT(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(11, 12))
+	var ks []*big.Int
+	for _, v := range []int64{0, 1, 2, -1, -2} {
+		ks = append(ks, new(big.Int).Mod(big.NewInt(v), secpOrder))
+	}
+	half := new(big.Int).Rsh(secpOrder, 1)
+	ks = append(ks, half, new(big.Int).Add(half, big.NewInt(1)), new(big.Int).Set(secpLambda),
+		new(big.Int).Sub(secpOrder, secpLambda), new(big.Int).Lsh(big.NewInt(1), 255), new(big.Int).Lsh(big.NewInt(1), 128))
+	for _, v := range secpGLVBasis {
+		for _, x := range v {
+			ks = append(ks, new(big.Int).Mod(x, secpOrder), new(big.Int).Mod(new(big.Int).Neg(x), secpOrder))
+		}
+	}
+	n := 20000
+	if testing.Short() {
+		n = 2000
+	}
+	for range n {
+		var b [32]byte
+		for j := range b {
+			b[j] = byte(r.Uint32())
+		}
+		ks = append(ks, new(big.Int).Mod(new(big.Int).SetBytes(b[:]), secpOrder))
+	}
+	for _, k := range ks {
+		k1b, k2b, n1, n2 := secpSplitCT(secpScalarFromBig(k))
+		k1, k2 := new(big.Int).SetBytes(k1b[:]), new(big.Int).SetBytes(k2b[:])
+		if k1.BitLen() > 130 || k2.BitLen() > 130 {
+			t.Fatalf("k = %x: halves of %d and %d bits", k, k1.BitLen(), k2.BitLen())
+		}
+		if n1 == 1 {
+			k1.Neg(k1)
+		}
+		if n2 == 1 {
+			k2.Neg(k2)
+		}
+		c := new(big.Int).Mul(k2, secpLambda)
+		c.Add(c, k1).Sub(c, k).Mod(c, secpOrder)
+		if c.Sign() != 0 {
+			t.Fatalf("k = %x: k1 + k2·λ ≠ k", k)
+		}
+	}
+}
