@@ -13,6 +13,7 @@
 package prm
 
 import (
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -46,6 +47,13 @@ type Proof struct {
 
 // Prove proves that params were generated with the trapdoor secret.
 func Prove(r io.Reader, params *pedersen.Parameters, secret *pedersen.Secret, ctx zk.Context) (*Proof, error) {
+	if r == nil {
+		r = rand.Reader
+	}
+	if secret == nil || secret.P == nil || secret.Q == nil || secret.Phi == nil || secret.Lambda == nil ||
+		new(big.Int).Mul(secret.P, secret.Q).Cmp(params.N) != 0 {
+		return nil, errors.New("prm: prove: the secret does not match the parameters")
+	}
 	crt, err := arith.NewCRT(secret.P, secret.Q)
 	if err != nil {
 		return nil, fmt.Errorf("prm: prove: %w", err)
