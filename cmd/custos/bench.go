@@ -109,4 +109,3 @@ func printResults(w io.Writer, res []bench.Result, asJSON bool) error {
 	}
 	return nil
 }
-
