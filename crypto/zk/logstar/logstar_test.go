@@ -308,3 +308,15 @@ func BenchmarkVerifyWithKeys(b *testing.B) {
 	_, full := arith.Count()
 	b.ReportMetric(full/float64(b.N), "fullexp/op")
 }
+
+func TestMissingProofIsRejected(t *testing.T) {
+	f := newFixture(t, group.Secp256k1, nil)
+	if err := Verify(f.p, zktest.Base, f.rp, f.st, nil); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("nil proof: got %v", err)
+	}
+	pr := *f.prove(t)
+	pr.Y = nil
+	if err := Verify(f.p, zktest.Base, f.rp, f.st, &pr); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("missing field: got %v", err)
+	}
+}

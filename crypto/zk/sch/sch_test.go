@@ -194,3 +194,18 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestMissingProofIsRejected(t *testing.T) {
+	st, w := setup(t, group.Secp256k1)
+	if err := Verify(zktest.Base, st, nil); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("nil proof: got %v", err)
+	}
+	pr, err := Prove(rand.Reader, zktest.Base, st, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr.Z = nil
+	if err := Verify(zktest.Base, st, pr); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("missing field: got %v", err)
+	}
+}
