@@ -54,7 +54,7 @@ func (ed25519Group) ParseScalar(b []byte) (Scalar, error) {
 	return s, nil
 }
 
-// ParseElement implements RFC 9591 Section 6.5 DeserializeElement: a
+// ParseElement implements RFC 9591 Section 6.1 DeserializeElement: a
 // canonical RFC 8032 encoding, not the identity, in the prime-order subgroup.
 func (ed25519Group) ParseElement(b []byte) (Element, error) {
 	if len(b) != 32 {
