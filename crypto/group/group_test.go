@@ -416,6 +416,15 @@ func TestGroupConformance(t *testing.T) {
 						t.Fatalf("generator case %d: MSM differs", i)
 					}
 				}
+				// The receiver is one of the inputs.
+				for range 3 {
+					e := randElement(t, g)
+					ss := []Scalar{mustRandScalar(t, g), mustRandScalar(t, g), g.NewScalar().SetUint64(1)}
+					want := g.NewElement().VarTimeMultiScalarMult(ss, []Element{e, gen, e})
+					if !e.VarTimeMultiScalarMult(ss, []Element{e, gen, e}).Equal(want) {
+						t.Fatal("aliased MSM differs")
+					}
+				}
 				// Terms that cancel.
 				s := mustRandScalar(t, g)
 				p := randElement(t, g)
