@@ -110,26 +110,48 @@ func LoadRoster(path string) (*Roster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: roster: %s", describeFSError(path, err))
 	}
+	r, err := parseRoster(data)
+	if err != nil {
+		return nil, fmt.Errorf("config: roster %s: %w", path, err)
+	}
+	return r, nil
+}
+
+// parseRoster decodes and validates the JSON form of a roster.
+func parseRoster(data []byte) (*Roster, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	var f rosterFile
 	if err := dec.Decode(&f); err != nil {
-		return nil, fmt.Errorf("config: roster %s: %w", path, err)
+		return nil, err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("config: roster %s: trailing data after the roster", path)
+		return nil, errors.New("trailing data after the roster")
 	}
 	if f.Version != RosterVersion {
-		return nil, fmt.Errorf("config: roster %s: version %d; this build reads version %d", path, f.Version, RosterVersion)
+		return nil, fmt.Errorf("version %d; this build reads version %d", f.Version, RosterVersion)
 	}
 	r := &Roster{Nodes: make([]RosterEntry, 0, len(f.Nodes))}
 	for _, n := range f.Nodes {
 		r.Nodes = append(r.Nodes, RosterEntry(n))
 	}
-	if err := r.problems().err("roster", path); err != nil {
-		return nil, err
+	if p := r.problems(); len(p) != 0 {
+		return nil, errors.New(joinProblems(p))
 	}
 	return r, nil
+}
+
+// marshalRoster encodes a roster in its JSON form.
+func marshalRoster(r *Roster) ([]byte, error) {
+	f := rosterFile{Version: RosterVersion, Nodes: make([]rosterFileNode, 0, len(r.Nodes))}
+	for _, e := range r.Nodes {
+		f.Nodes = append(f.Nodes, rosterFileNode(e))
+	}
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
 }
 
 // WriteRoster validates r and writes it to path atomically (a temporary
@@ -141,15 +163,10 @@ func WriteRoster(path string, r *Roster) error {
 	if err := r.problems().err("write roster", path); err != nil {
 		return err
 	}
-	f := rosterFile{Version: RosterVersion, Nodes: make([]rosterFileNode, 0, len(r.Nodes))}
-	for _, e := range r.Nodes {
-		f.Nodes = append(f.Nodes, rosterFileNode(e))
-	}
-	data, err := json.MarshalIndent(f, "", "  ")
+	data, err := marshalRoster(r)
 	if err != nil {
 		return fmt.Errorf("config: write roster %s: %w", path, err)
 	}
-	data = append(data, '\n')
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("config: write roster: %w", err)
