@@ -14,7 +14,7 @@
 // its inputs. Operations named VarTime take public values only.
 //
 // Parsing: Group.ParseElement accepts only canonical encodings of points in
-// the prime-order subgroup and rejects the identity (RFC 9591 Section 4.1
+// the prime-order subgroup and rejects the identity (RFC 9591 Section 3.1
 // DeserializeElement); Group.ParseScalar accepts only canonical encodings
 // of values below the group order (DeserializeScalar). Code past the parser
 // never re-checks.
