@@ -145,3 +145,33 @@ func TestCRTFixedBase(t *testing.T) {
 		}
 	}
 }
+
+func TestFixedBaseConcurrentGrowth(t *testing.T) {
+	p, q := testprimes.Pair(2)
+	n := new(big.Int).Mul(p, q)
+	base, _ := SampleUnit(rand.Reader, n)
+	fb := MustModulus(n).NewFixedBase(base)
+	done := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func(g int) {
+			e, _ := SampleSignedBits(rand.Reader, 300*(g+1))
+			want := ExpVar(base, e, n)
+			if fb.ExpVar(e).Cmp(want) != 0 || fb.ExpCT(e, 300*(g+1)+1).Cmp(want) != 0 {
+				done <- errMismatch
+				return
+			}
+			done <- nil
+		}(g)
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+var errMismatch = errorString("fixed-base result differs from math/big")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
