@@ -102,8 +102,8 @@ func parseIdentityURI(u *url.URL) (Role, string, error) {
 	return role, name, nil
 }
 
-// InitCA creates a certificate authority named name in dir: ca.crt (mode
-// 0644) and ca.key (mode 0600). dir is created with mode 0700 if missing.
+// InitCA creates a certificate authority named name (see CheckName) in
+// dir: ca.crt (mode 0644) and ca.key (mode 0600). dir is created with mode 0700 if missing.
 // InitCA refuses to overwrite either file.
 func InitCA(dir string, name string) error {
 	if err := CheckName(name); err != nil {
@@ -387,8 +387,8 @@ func writeKeyPair(certPath, keyPath string, der []byte, key crypto.Signer) error
 	return nil
 }
 
-// writeNew creates path with mode perm (not subject to the umask's
-// widening: the mode is set explicitly), failing if it exists.
+// writeNew creates path with exactly mode perm (set explicitly, whatever
+// the umask), failing if it exists.
 func writeNew(path string, data []byte, perm os.FileMode) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
