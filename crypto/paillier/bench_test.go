@@ -71,3 +71,12 @@ func BenchmarkDecrypt(b *testing.B) {
 		report(b)
 	})
 }
+
+func BenchmarkNewPublicKey(b *testing.B) {
+	n := testKey(b, 0).PublicKey().N()
+	for b.Loop() {
+		if _, err := NewPublicKey(n); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -58,7 +58,7 @@ func newPublicKey(n *big.Int, minBits, maxBits int) (*PublicKey, error) {
 	if IsPerfectPower(n) {
 		return nil, errors.New("paillier: new public key: modulus is a perfect power")
 	}
-	if n.ProbablyPrime(1) {
+	if n.ProbablyPrime(0) { // Baillie–PSW: one exponentiation for a composite n
 		return nil, errors.New("paillier: new public key: modulus is prime")
 	}
 	return makePublicKey(n), nil
@@ -73,14 +73,18 @@ func makePublicKey(n *big.Int) *PublicKey {
 	return pk
 }
 
-// IsPerfectPower reports whether n = a^k for integers a > 1, k > 1.
+// IsPerfectPower reports whether n = a^k for integers a > 1, k > 1. It is
+// enough to try prime k; when n has no prime factor below 2^16 (which
+// NewPublicKey checks first), a ≥ 2^16 and k ≤ bitlen(n)/16.
 func IsPerfectPower(n *big.Int) bool {
 	if n.Cmp(two) < 0 {
 		return false
 	}
-	// An odd n with no prime factor below 2^16 can only be a k-th power
-	// with a ≥ 2^16, so k ≤ bitlen/16; check every prime k up to bitlen.
-	for k := 2; k <= n.BitLen(); k++ {
+	maxK := n.BitLen()
+	if !hasSmallFactor(n, smallPrimeBound) {
+		maxK = n.BitLen()/16 + 1
+	}
+	for k := 2; k <= maxK; k++ {
 		if !isSmallPrime(k) {
 			continue
 		}
