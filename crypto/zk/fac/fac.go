@@ -189,6 +189,14 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 	}
 	n0 := pk.N()
 	nHat := rp.N
+	// Size conditions: N0 and N̂ of at least paillier.MinBits (2^(8ℓ) for
+	// secp256k1), so the ranges ±2^(ℓ+ε)·√N0 are meaningful; s, t units.
+	if n0.BitLen() < paillier.MinBits || nHat == nil || nHat.BitLen() < paillier.MinBits || nHat.Bit(0) == 0 {
+		return errors.New("fac: verify: modulus too small")
+	}
+	if !arith.IsUnit(rp.S, nHat) || !arith.IsUnit(rp.T, nHat) {
+		return errors.New("fac: verify: s or t not in Z*_N̂")
+	}
 	b, err := newBounds(n0, nHat, p)
 	if err != nil {
 		return err

@@ -22,6 +22,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/crypto/paillier/arith"
 	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/transcript"
@@ -154,6 +155,10 @@ func (pf *Proof) Verify(params *pedersen.Parameters, ctx zk.Context) error {
 		return errors.New("prm: verify: malformed proof")
 	}
 	n := params.N
+	if n == nil || n.BitLen() < paillier.MinBits || n.Bit(0) == 0 ||
+		!arith.IsUnit(params.S, n) || !arith.IsUnit(params.T, n) {
+		return errors.New("prm: verify: invalid parameters")
+	}
 	for i := 0; i < Repetitions; i++ {
 		if pf.A[i] == nil || pf.Z[i] == nil || !arith.IsUnit(pf.A[i], n) {
 			return fmt.Errorf("prm: verify: A_%d not in Z*_N", i)
