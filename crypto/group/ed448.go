@@ -91,14 +91,11 @@ func ed448P(a Element) *goldilocks.Point { return &a.(*ed448Element).p }
 // ed448Scalar converts a canonical scalar (< L < 2^446) to circl's 56-byte
 // little-endian form.
 func ed448Scalar(s Scalar) *goldilocks.Scalar {
-	b := ed448Field.cast(s)
-	var le [57]byte
-	b.FillBytes(le[:])
+	ed448Field.cast(s)
+	le := s.Bytes()
 	var k goldilocks.Scalar
-	for i := range 56 {
-		k[i] = le[56-i]
-	}
-	clear(le[:])
+	copy(k[:], le[:56])
+	clear(le)
 	return &k
 }
 

@@ -1,56 +1,69 @@
 package group
 
 import (
-	"crypto/subtle"
 	"math/big"
 	"slices"
 
-	"github.com/cronokirby/saferith"
+	"filippo.io/bigmod"
 )
 
-// modField is a prime scalar field Z/qZ implemented with saferith's
-// constant-time arithmetic, used by the P-256 and edwards448 backends. Every
-// operation runs in time that depends only on the (public) sizes of the
-// modulus and of the inputs' encodings.
+// modField is a prime scalar field Z/qZ on filippo.io/bigmod (the
+// constant-time modular arithmetic behind Go's crypto/rsa), used by the
+// P-256 and edwards448 backends. Every operation runs in time that depends
+// only on the public sizes of the modulus and of the inputs' encodings.
 //
-// saferith's comparisons (Cmp, Eq, CmpMod) and CondAssign write to their
-// arguments' limbs (they re-mask them), which races when a scalar or the
-// shared modulus is read from several goroutines. This file therefore
-// compares canonical byte encodings itself and only passes values it owns
-// to those methods.
+// bigmod methods write only their receiver, so each operation computes into
+// a fresh Nat and then installs it: inputs may alias the receiver and may
+// be shared between goroutines.
 type modField struct {
 	group        Group
-	m            *saferith.Modulus
+	m            *bigmod.Modulus
+	wide         *bigmod.Modulus // 2^(8·(2·size+16)+1) − 1, to load SetUniformBytes input
 	order        *big.Int
 	size         int  // encoding length in bytes (RFC 9591 Nscalar)
 	littleEndian bool // byte order of the encoding
-	qMinus2      *saferith.Nat
-	orderBE      []byte // the order, big-endian, size bytes
+	qMinus2      []byte
 }
 
 func newModField(g Group, order *big.Int, size int, le bool) *modField {
-	f := &modField{
+	m, err := bigmod.NewModulus(order.Bytes())
+	if err != nil {
+		panic(err)
+	}
+	wideBytes := make([]byte, 2*size+16+1)
+	for i := range wideBytes {
+		wideBytes[i] = 0xff
+	}
+	wideBytes[0] = 0x01
+	wide, err := bigmod.NewModulus(wideBytes)
+	if err != nil {
+		panic(err)
+	}
+	return &modField{
 		group:        g,
-		m:            saferith.ModulusFromBytes(order.Bytes()),
+		m:            m,
+		wide:         wide,
 		order:        new(big.Int).Set(order),
 		size:         size,
 		littleEndian: le,
+		qMinus2:      new(big.Int).Sub(order, big.NewInt(2)).Bytes(),
 	}
-	f.qMinus2 = new(saferith.Nat).SetBytes(new(big.Int).Sub(order, big.NewInt(2)).Bytes())
-	f.orderBE = order.FillBytes(make([]byte, size))
-	return f
 }
 
 type modScalar struct {
 	f *modField
-	n saferith.Nat
+	n *bigmod.Nat // always ExpandFor(f.m), reduced
 }
 
-func (f *modField) newScalar() *modScalar {
-	s := &modScalar{f: f}
-	s.n.Mod(new(saferith.Nat).SetUint64(0), f.m)
-	return s
+func (f *modField) zeroNat() *bigmod.Nat { return bigmod.NewNat().ExpandFor(f.m) }
+
+func (f *modField) clone(x *bigmod.Nat) *bigmod.Nat {
+	r := f.zeroNat()
+	copy(r.Bits(), x.Bits())
+	return r
 }
+
+func (f *modField) newScalar() *modScalar { return &modScalar{f: f, n: f.zeroNat()} }
 
 // parse implements DeserializeScalar: exactly size bytes, canonical
 // (below the order).
@@ -63,81 +76,84 @@ func (f *modField) parse(b []byte) (Scalar, error) {
 	if f.littleEndian {
 		slices.Reverse(be)
 	}
-	if ctLessBE(be, f.orderBE) != 1 {
+	// The order may need fewer bytes than the encoding (edwards448: 56 of
+	// 57); the extra leading bytes of a canonical scalar are zero.
+	extra := len(be) - f.m.Size()
+	for _, c := range be[:extra] {
+		if c != 0 {
+			return nil, ErrInvalidScalar
+		}
+	}
+	n, err := f.zeroNat().SetBytes(be[extra:], f.m) // fails if ≥ q
+	if err != nil {
 		return nil, ErrInvalidScalar
 	}
-	var x saferith.Nat
-	x.SetBytes(be)
-	s := &modScalar{f: f}
-	s.n.Mod(&x, f.m)
-	wipeNat(&x)
-	return s, nil
+	return &modScalar{f: f, n: n}, nil
 }
 
-// ctLessBE returns 1 if a < b as big-endian integers of equal length, in
-// time independent of their values: the final borrow of a − b.
-func ctLessBE(a, b []byte) int {
-	borrow := 0
-	for i := len(a) - 1; i >= 0; i-- {
-		borrow = (int(a[i]) - int(b[i]) - borrow) >> 8 & 1
-	}
-	return borrow
-}
-
-// wipeNat overwrites x's limbs in place with zero (x is owned by the
-// caller).
-func wipeNat(x *saferith.Nat) {
-	zero := new(saferith.Nat).SetBytes(make([]byte, (x.AnnouncedLen()+7)/8))
-	x.CondAssign(1, zero)
-}
-
-func (f *modField) cast(a Scalar) *saferith.Nat {
+func (f *modField) cast(a Scalar) *bigmod.Nat {
 	s := a.(*modScalar)
 	if s.f != f {
 		panic("group: mixing scalars of different groups")
 	}
-	return &s.n
+	return s.n
 }
 
-func (s *modScalar) Group() Group           { return s.f.group }
-func (s *modScalar) Set(a Scalar) Scalar    { s.n.SetNat(s.f.cast(a)); return s }
-func (s *modScalar) Add(a, b Scalar) Scalar { s.n.ModAdd(s.f.cast(a), s.f.cast(b), s.f.m); return s }
-func (s *modScalar) Sub(a, b Scalar) Scalar { s.n.ModSub(s.f.cast(a), s.f.cast(b), s.f.m); return s }
-func (s *modScalar) Mul(a, b Scalar) Scalar { s.n.ModMul(s.f.cast(a), s.f.cast(b), s.f.m); return s }
-func (s *modScalar) Negate(a Scalar) Scalar { s.n.ModNeg(s.f.cast(a), s.f.m); return s }
-func (s *modScalar) Equal(b Scalar) bool {
-	s.f.cast(b)
-	x, y := s.Bytes(), b.Bytes()
-	defer clear(x)
-	defer clear(y)
-	return subtle.ConstantTimeCompare(x, y) == 1
+// install replaces the receiver's value with n, wiping the old limbs.
+func (s *modScalar) install(n *bigmod.Nat) *modScalar {
+	if s.n != nil {
+		clear(s.n.Bits())
+	}
+	s.n = n
+	return s
 }
-func (s *modScalar) IsZero() bool   { return s.n.EqZero() == 1 }
-func (s *modScalar) String() string { return "<redacted>" }
 
-// Invert computes a^(q−2) (Fermat) with saferith's constant-time modular
+func (s *modScalar) Group() Group        { return s.f.group }
+func (s *modScalar) Set(a Scalar) Scalar { return s.install(s.f.clone(s.f.cast(a))) }
+func (s *modScalar) Equal(b Scalar) bool { return s.n.Equal(s.f.cast(b)) == 1 }
+func (s *modScalar) IsZero() bool        { return s.n.IsZero() == 1 }
+func (s *modScalar) String() string      { return redacted }
+func (s *modScalar) Zero()               { clear(s.n.Bits()) }
+
+func (s *modScalar) Add(a, b Scalar) Scalar {
+	return s.install(s.f.clone(s.f.cast(a)).Add(s.f.cast(b), s.f.m))
+}
+
+func (s *modScalar) Sub(a, b Scalar) Scalar {
+	return s.install(s.f.clone(s.f.cast(a)).Sub(s.f.cast(b), s.f.m))
+}
+
+func (s *modScalar) Mul(a, b Scalar) Scalar {
+	return s.install(s.f.clone(s.f.cast(a)).Mul(s.f.cast(b), s.f.m))
+}
+
+func (s *modScalar) Negate(a Scalar) Scalar {
+	return s.install(s.f.zeroNat().Sub(s.f.cast(a), s.f.m))
+}
+
+// Invert computes a^(q−2) (Fermat) with bigmod's constant-time modular
 // exponentiation; the inverse of zero is zero.
 func (s *modScalar) Invert(a Scalar) Scalar {
-	s.n.Exp(s.f.cast(a), s.f.qMinus2, s.f.m)
-	return s
+	return s.install(s.f.zeroNat().Exp(s.f.cast(a), s.f.qMinus2, s.f.m))
 }
 
 func (s *modScalar) SetUint64(v uint64) Scalar {
-	var x saferith.Nat
-	x.SetUint64(v)
-	s.n.Mod(&x, s.f.m)
-	return s
-}
-
-// Zero overwrites the limbs with zero in place, then re-reduces.
-func (s *modScalar) Zero() {
-	wipeNat(&s.n)
-	s.n.Mod(&s.n, s.f.m)
+	var b [8]byte
+	for i := range 8 {
+		b[7-i] = byte(v >> (8 * i))
+	}
+	n, err := s.f.zeroNat().SetBytes(b[:], s.f.m)
+	if err != nil {
+		panic("group: SetUint64: " + err.Error()) // unreachable: q > 2^64
+	}
+	return s.install(n)
 }
 
 func (s *modScalar) Bytes() []byte {
 	b := make([]byte, s.f.size)
-	s.n.FillBytes(b)
+	nb := s.n.Bytes(s.f.m)
+	copy(b[s.f.size-len(nb):], nb)
+	clear(nb)
 	if s.f.littleEndian {
 		slices.Reverse(b)
 	}
@@ -155,9 +171,11 @@ func (s *modScalar) SetUniformBytes(b []byte) (Scalar, error) {
 	if s.f.littleEndian {
 		slices.Reverse(be)
 	}
-	var x saferith.Nat
-	x.SetBytes(be)
-	s.n.Mod(&x, s.f.m)
-	wipeNat(&x)
+	x, err := bigmod.NewNat().SetBytes(be, s.f.wide) // < wide by construction
+	if err != nil {
+		return nil, ErrInvalidScalar
+	}
+	s.install(s.f.zeroNat().Mod(x, s.f.m))
+	clear(x.Bits())
 	return s, nil
 }

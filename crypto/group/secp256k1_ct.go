@@ -446,3 +446,13 @@ func secpScalarBaseMultCT(k *secp256k1.ModNScalar, r *secp256k1.JacobianPoint) {
 	clear(abs[:])
 	clear(neg[:])
 }
+
+// ctLessBE returns 1 if a < b as big-endian integers of equal length, in
+// time independent of their values: the final borrow of a − b.
+func ctLessBE(a, b []byte) int {
+	borrow := 0
+	for i := len(a) - 1; i >= 0; i-- {
+		borrow = (int(a[i]) - int(b[i]) - borrow) >> 8 & 1
+	}
+	return borrow
+}
