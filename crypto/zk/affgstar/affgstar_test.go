@@ -285,3 +285,30 @@ func TestMissingProofIsRejected(t *testing.T) {
 		t.Fatalf("missing field: got %v", err)
 	}
 }
+
+// TestCompatV1 checks that the frozen v1 sample (16 repetitions) still
+// decodes and verifies.
+func TestCompatV1(t *testing.T) {
+	ps := zktest.Parties(t)
+	g := group.Secp256k1
+	p := zktest.SmallParams(g)
+	parts := zktest.Compat(t, "affgstar-v1.bin", func() [][]byte {
+		f := newFixture(t, g, nil, nil)
+		return [][]byte{f.st.C.Bytes(), f.st.D.Bytes(), f.st.Y.Bytes(), f.st.X.Bytes(), f.prove(t).Marshal(f.p, f.st)}
+	})
+	C, err1 := ps[1].PK.ParseCiphertext(parts[0])
+	D, err2 := ps[1].PK.ParseCiphertext(parts[1])
+	Y, err3 := ps[0].PK.ParseCiphertext(parts[2])
+	X, err4 := g.ParseElement(parts[3])
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
+	st := &Statement{Key0: ps[1].PK, Key1: ps[0].PK, C: C, D: D, Y: Y, X: X}
+	pr, err := Parse(p, st, parts[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(p, zktest.Base, st, pr); err != nil {
+		t.Fatal(err)
+	}
+}

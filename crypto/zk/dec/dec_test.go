@@ -290,3 +290,31 @@ func TestMissingProofIsRejected(t *testing.T) {
 		t.Fatalf("missing field: got %v", err)
 	}
 }
+
+// TestCompatV1 checks that the frozen v1 sample (16 repetitions) still
+// decodes and verifies.
+func TestCompatV1(t *testing.T) {
+	ps := zktest.Parties(t)
+	g := group.Secp256k1
+	p := zktest.SmallParams(g)
+	parts := zktest.Compat(t, "dec-v1.bin", func() [][]byte {
+		f := newFixture(t, g, nil, nil)
+		return [][]byte{f.st.K.Bytes(), f.st.D.Bytes(), f.st.X.Bytes(), f.st.S.Bytes(), f.st.G.Bytes(), f.prove(t).Marshal(f.p, f.st)}
+	})
+	K, err1 := ps[0].PK.ParseCiphertext(parts[0])
+	D, err2 := ps[0].PK.ParseCiphertext(parts[1])
+	X, err3 := g.ParseElement(parts[2])
+	S, err4 := g.ParseElement(parts[3])
+	h, err5 := g.ParseElement(parts[4])
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+		t.Fatal(err)
+	}
+	st := &Statement{Key: ps[0].PK, K: K, D: D, X: X, S: S, G: h, YBits: yBits}
+	pr, err := Parse(p, st, parts[5])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(p, zktest.Base, st, pr); err != nil {
+		t.Fatal(err)
+	}
+}

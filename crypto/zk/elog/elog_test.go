@@ -187,3 +187,30 @@ func TestMissingProofIsRejected(t *testing.T) {
 		t.Fatalf("missing field: got %v", err)
 	}
 }
+
+// TestCompatV1 checks that the frozen v1 sample still decodes and verifies.
+func TestCompatV1(t *testing.T) {
+	g := group.Secp256k1
+	parts := zktest.Compat(t, "elog-v1.bin", func() [][]byte {
+		st, w := setup(t, g)
+		pr, err := Prove(rand.Reader, zktest.Base, st, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [][]byte{st.L.Bytes(), st.M.Bytes(), st.X.Bytes(), st.Y.Bytes(), st.H.Bytes(), pr.Marshal()}
+	})
+	var es [5]group.Element
+	for i := range es {
+		var err error
+		if es[i], err = g.ParseElement(parts[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pr, err := Parse(g, parts[5])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(zktest.Base, &Statement{L: es[0], M: es[1], X: es[2], Y: es[3], H: es[4]}, pr); err != nil {
+		t.Fatal(err)
+	}
+}

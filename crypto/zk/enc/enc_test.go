@@ -290,3 +290,29 @@ func TestMissingProofIsRejected(t *testing.T) {
 		t.Fatalf("missing field: got %v", err)
 	}
 }
+
+// TestCompatV1 checks that the frozen v1 sample still decodes and verifies.
+func TestCompatV1(t *testing.T) {
+	ps := zktest.Parties(t)
+	p := zk.NewParams(group.Secp256k1)
+	parts := zktest.Compat(t, "enc-v1.bin", func() [][]byte {
+		f := newFixture(t, group.Secp256k1, nil)
+		return [][]byte{f.st.K.Bytes(), f.prove(t).Marshal(f.p, f.rp, f.st), f.rp.Marshal()}
+	})
+	rp, err := pedersen.ParseParameters(parts[len(parts)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	K, err := ps[0].PK.ParseCiphertext(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &Statement{Key: ps[0].PK, K: K}
+	pr, err := Parse(p, rp, st, parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(p, zktest.Base, rp, st, pr); err != nil {
+		t.Fatal(err)
+	}
+}

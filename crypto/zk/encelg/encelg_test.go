@@ -324,3 +324,33 @@ func TestMissingProofIsRejected(t *testing.T) {
 		t.Fatalf("missing field: got %v", err)
 	}
 }
+
+// TestCompatV1 checks that the frozen v1 sample still decodes and verifies.
+func TestCompatV1(t *testing.T) {
+	ps := zktest.Parties(t)
+	g := group.Secp256k1
+	p := zk.NewParams(g)
+	parts := zktest.Compat(t, "encelg-v1.bin", func() [][]byte {
+		f := newFixture(t, g, nil)
+		return [][]byte{f.st.C.Bytes(), f.st.A.Bytes(), f.st.B.Bytes(), f.st.X.Bytes(), f.prove(t).Marshal(f.p, f.rp, f.st), f.rp.Marshal()}
+	})
+	rp, err := pedersen.ParseParameters(parts[len(parts)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	C, err1 := ps[0].PK.ParseCiphertext(parts[0])
+	A, err2 := g.ParseElement(parts[1])
+	B, err3 := g.ParseElement(parts[2])
+	X, err4 := g.ParseElement(parts[3])
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
+		t.Fatal(err)
+	}
+	st := &Statement{Key: ps[0].PK, C: C, A: A, B: B, X: X}
+	pr, err := Parse(p, rp, st, parts[4])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Verify(p, zktest.Base, rp, st, pr); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -209,3 +209,35 @@ func TestMissingProofIsRejected(t *testing.T) {
 		t.Fatalf("missing field: got %v", err)
 	}
 }
+
+// TestCompatV1 checks that the frozen v1 sample still decodes and verifies.
+func TestCompatV1(t *testing.T) {
+	g := group.Secp256k1
+	parts := zktest.Compat(t, "sch-v1.bin", func() [][]byte {
+		st, w := setup(t, g)
+		c, n, err := Commit(rand.Reader, g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := ProveWithCommitment(zktest.Base, st, w, c, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return [][]byte{st.X.Bytes(), c.Marshal(), pr.Marshal()}
+	})
+	X, err := g.ParseElement(parts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ParseCommitment(g, parts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	pr, err := Parse(g, parts[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifyWithCommitment(zktest.Base, &Statement{X: X}, c, pr); err != nil {
+		t.Fatal(err)
+	}
+}
