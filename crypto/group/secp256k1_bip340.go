@@ -60,6 +60,8 @@ func Secp256k1ElementFromPublicKey(pk *secp256k1.PublicKey) (Element, error) {
 	}
 	e := &secpElement{}
 	pk.AsJacobian(&e.p)
+	e.p.X.Normalize()
+	e.p.Y.Normalize()
 	return e, nil
 }
 
