@@ -25,8 +25,8 @@ func Example() {
 	p := zk.NewParams(group.Secp256k1)
 
 	Kj, _, _ := pkJ.Encrypt(rand.Reader, big.NewInt(12345)) // j's K_j
-	gamma := big.NewInt(777)                                 // γ_i
-	y := big.NewInt(-4242)                                   // −β_{i,j}
+	gamma := big.NewInt(777)                                // γ_i
+	y := big.NewInt(-4242)                                  // −β_{i,j}
 	ey, rho, _ := pkJ.Encrypt(rand.Reader, y)
 	D := pkJ.Add(pkJ.MulScalar(Kj, gamma), ey)
 	Y, rhoY, _ := pkI.Encrypt(rand.Reader, y)
