@@ -75,3 +75,19 @@ func TestRedaction(t *testing.T) {
 		}
 	}
 }
+
+func TestDestroy(t *testing.T) {
+	p, q := testprimes.Pair(2)
+	sk, err := NewSecretKey(p, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := sk.PublicKey().Encrypt(rand.Reader, big.NewInt(1))
+	sk.Destroy()
+	if sk.P().Sign() != 0 || sk.Q().Sign() != 0 || sk.Phi().Sign() != 0 {
+		t.Fatal("factors not wiped")
+	}
+	if _, err := sk.Decrypt(c); err == nil {
+		t.Fatal("decrypted with a destroyed key")
+	}
+}

@@ -150,6 +150,9 @@ func (sk *SecretKey) Destroy() {
 			wipe(x)
 		}
 	}
+	if sk.crt != nil {
+		sk.crt.Destroy()
+	}
 	sk.crt = nil
 }
 

@@ -223,3 +223,19 @@ func (c *CRT) ExpPP(base, exp *big.Int, expBits int) *big.Int {
 func (c *CRT) ExpQQ(base, exp *big.Int, expBits int) *big.Int {
 	return c.mqq.ExpCT(base, exp, expBits)
 }
+
+// Destroy overwrites the secret values the CRT context can reach (best
+// effort: the prepared bigmod moduli keep their own copies of p, q, p², q²
+// until they are garbage collected).
+func (c *CRT) Destroy() {
+	for _, x := range []*big.Int{c.q, c.qq} {
+		wipeInt(x)
+	}
+	for _, x := range []*bigmod.Nat{c.qInvP, c.qqInvPP} {
+		if x != nil {
+			clear(x.Bits())
+		}
+	}
+	c.mp, c.mq, c.mpp, c.mqq = nil, nil, nil, nil
+	c.op, c.oq, c.opp, c.oqq = nil, nil, nil, nil
+}
