@@ -11,13 +11,31 @@
 //
 // Constant time: every operation that may take a secret (scalar arithmetic,
 // ScalarBaseMult, ScalarMult, Equal on scalars) runs in time independent of
-// its inputs. Operations named VarTime take public values only.
+// its inputs. Operations named VarTime take public values only, and so do
+// the element operations Add, Sub, Double and Equal, which are variable
+// time for secp256k1 (decred's Jacobian formulas). Encoding an element
+// (Bytes) inverts Z in constant time.
 //
 // Parsing: Group.ParseElement accepts only canonical encodings of points in
 // the prime-order subgroup and rejects the identity (RFC 9591 Section 3.1
 // DeserializeElement); Group.ParseScalar accepts only canonical encodings
 // of values below the group order (DeserializeScalar). Code past the parser
 // never re-checks.
+//
+// # Backends
+//
+//   - Secp256k1: decred's secp256k1/v4 field and scalar arithmetic;
+//     ScalarBaseMult and ScalarMult use the complete formulas of Renes,
+//     Costello and Batina (2016) with signed fixed windows, masked table
+//     lookups and, for ScalarMult, a constant-time GLV split;
+//     VarTimeMultiScalarMult is Straus/wNAF with GLV and affine tables.
+//     BIP340 and decred/btcec conversions: IsYEven, XOnlyBytes,
+//     ParseXOnly, Secp256k1PublicKey, ModNScalar and friends.
+//   - Edwards25519: filippo.io/edwards25519.
+//   - Ristretto255: github.com/gtank/ristretto255 (RFC 9496).
+//   - P256: filippo.io/nistec points, filippo.io/bigmod scalars.
+//   - Edwards448: cloudflare/circl ecc/goldilocks points (RFC 8032
+//     encoding), filippo.io/bigmod scalars.
 package group
 
 import (
