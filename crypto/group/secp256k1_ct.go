@@ -221,10 +221,10 @@ func (p *secpProj) toJacobian(j *secp256k1.JacobianPoint) {
 	j.Z.Set(&p.Z)
 }
 
-// Constant-time GLV decomposition (GECC Section 3.5; the rounding by a
-// precomputed reciprocal follows Bos, Costello, Hisil, Lauter, "Fast
-// cryptography in genus 2", Section 4): with the basis v1 = (a1, b1),
-// v2 = (a2, b2) of secp256k1_glv.go and D = a1·b2 − a2·b1,
+// Constant-time GLV decomposition (GECC Section 3.5, Babai rounding, with
+// the division by D replaced by a multiplication by a precomputed 384-bit
+// reciprocal and a shift): with the basis v1 = (a1, b1), v2 = (a2, b2) of
+// secp256k1_glv.go and D = a1·b2 − a2·b1,
 //
 //	u1 = round(k·|b2|/|D|) = (k·g1 + 2^383) >> 384, g1 = round(2^384·|b2|/|D|)
 //	u2 = round(k·|b1|/|D|) = (k·g2 + 2^383) >> 384, g2 = round(2^384·|b1|/|D|)
