@@ -10,7 +10,8 @@
 //	x ∈ ±2^ℓ, y ∈ ±2^YBits}:
 //
 // the prover shows that S is g raised to the decryption y of K^x·D, with
-// N0 its own key.
+// N0 its own key. The paper bounds y by ℓ'; YBits generalises it (zero
+// means ℓ') so that a caller proving a sum of n terms can state its bound.
 //
 // For j = 1..m:
 //
@@ -25,15 +26,12 @@
 // Identification after a failed presigning (latest revision, Fig. 9) uses
 // it with K = K_i, x = γ_i, g = G and D the sum of the D_{i,j} and F_{j,i}
 // received and sent, y = δ_i as an integer; the χ failure (Section 4.3.1)
-// uses it with x = x_i (the key share). YBits is ℓ'+ε+1+⌈log2 n⌉ there (a
-// sum of n terms).
+// uses it with x = x_i (the key share).
 //
-// The verifier checks z_j ∈ ±2^(ℓ+ε) and w_j ∈ ±2^(YBits+ε). When
-// YBits+ε+2 < |N0| this pins y as an integer (the centred decryption);
-// with the paper's ℓ' = 5ℓ, ε = 2ℓ and a 2048-bit N0, δ_i's bound makes
-// YBits+ε exceed |N0|, and the proof shows the decryption only modulo N0
-// (with S = y·g for the integer y the prover used). See
-// docs/protocol/cggmp-proofs.md.
+// The verifier checks z_j ∈ ±2^(ℓ+ε) and w_j ∈ ±2^(YBits+ε), and every
+// party refuses a statement whose widened range does not fit the symmetric
+// plaintext interval (2^(YBits+ε) < N0/2), so that y is pinned as an
+// integer: the centred decryption.
 package dec
 
 import (
@@ -53,12 +51,20 @@ const domain = "custos/zk/dec/v1"
 // ErrInvalidProof is wrapped by every verification failure.
 var ErrInvalidProof = errors.New("dec: invalid proof")
 
-// Statement is (N0, K, D, X, S, g) and the declared bound YBits on |y|.
+// Statement is (N0, K, D, X, S, g) and the declared bound YBits on |y|
+// (zero: ℓ').
 type Statement struct {
 	Key     *paillier.PublicKey
 	K, D    *paillier.Ciphertext
 	X, S, G group.Element
 	YBits   int
+}
+
+func yBits(p zk.Params, st *Statement) int {
+	if st.YBits == 0 {
+		return p.LPrime
+	}
+	return st.YBits
 }
 
 // Witness is (x, y, ρ) with enc(y; ρ) = K^x·D. It prints as <redacted>.
@@ -108,10 +114,9 @@ func checkInputs(p zk.Params, st *Statement) error {
 	if st.G.IsIdentity() {
 		return errors.New("base is the identity")
 	}
-	// The ranges bound the integers z_j, w_j; when YBits+ε approaches
-	// |N0| the extracted y is only determined modulo N0 (see the package
-	// documentation), so only a sanity bound is enforced here.
-	if st.YBits < 1 || st.YBits > 2*st.Key.BitLen() || p.L+p.Epsilon+2 >= st.Key.BitLen() {
+	// The widened ranges must fit ±N0/2, so that z_j, w_j (and the
+	// extracted x, y) are the integers the Paillier equation sees.
+	if yBits(p, st) < 1 || yBits(p, st)+p.Epsilon+2 > st.Key.BitLen() || p.L+p.Epsilon+2 > st.Key.BitLen() {
 		return errors.New("range does not fit the paillier modulus")
 	}
 	if !zkutil.CheckCiphertexts(st.Key, st.K.Int(), st.D.Int()) {
@@ -125,7 +130,7 @@ func challenge(p zk.Params, ctx zk.Context, st *Statement, pr *Proof) []bool {
 	t.AppendInt("N0", st.Key.N())
 	t.AppendInts("K,D", st.K.Int(), st.D.Int())
 	zkutil.AppendElements(t, "X,S,g", st.X, st.S, st.G)
-	t.AppendUint64("y-bits", uint64(st.YBits))
+	t.AppendUint64("y-bits", uint64(yBits(p, st)))
 	t.AppendUint64("rounds", uint64(len(pr.Rounds)))
 	for _, r := range pr.Rounds {
 		t.AppendInt("A", r.A)
@@ -147,20 +152,20 @@ func prove(rand io.Reader, p zk.Params, ctx zk.Context, st *Statement, w *Witnes
 	if w == nil || w.x == nil || w.y == nil || w.rho == nil {
 		return nil, errors.New("dec: prove: missing witness")
 	}
-	xBits, yBits := p.L+1, st.YBits+1
+	xBits, yb := p.L+1, yBits(p, st)+1
 	if check {
-		if !zkutil.InRange(w.x, zkutil.Pow2(p.L)) || !zkutil.InRange(w.y, zkutil.Pow2(st.YBits)) {
+		if !zkutil.InRange(w.x, zkutil.Pow2(p.L)) || !zkutil.InRange(w.y, zkutil.Pow2(yBits(p, st))) {
 			return nil, errors.New("dec: prove: witness out of range")
 		}
 	} else {
-		xBits, yBits = w.x.BitLen()+1, w.y.BitLen()+1
+		xBits, yb = w.x.BitLen()+1, w.y.BitLen()+1
 	}
 	pv, err := zkutil.NewProver(st.Key, w.sk)
 	if err != nil {
 		return nil, fmt.Errorf("dec: prove: %w", err)
 	}
 	g := p.Group
-	ae, be := p.L+p.Epsilon, st.YBits+p.Epsilon
+	ae, be := p.L+p.Epsilon, yBits(p, st)+p.Epsilon
 	type eph struct{ alpha, beta, r *big.Int }
 	ephs := make([]eph, p.Reps)
 	defer func() {
@@ -198,7 +203,7 @@ func prove(rand io.Reader, p zk.Params, ctx zk.Context, st *Statement, w *Witnes
 		}
 		rd := &pr.Rounds[j]
 		rd.Z = zkutil.Affine(e.alpha, ae+1, ej, w.x, xBits)
-		rd.W = zkutil.Affine(e.beta, be+1, ej, w.y, yBits)
+		rd.W = zkutil.Affine(e.beta, be+1, ej, w.y, yb)
 		rd.V = pv.MaskNonce(e.r, w.rho, ej)
 	}
 	return pr, nil
@@ -208,7 +213,7 @@ func (pr *Proof) check(p zk.Params, st *Statement) error {
 	if pr == nil || len(pr.Rounds) != p.Reps {
 		return errors.New("wrong number of rounds")
 	}
-	bz, bw := zkutil.Pow2(p.L+p.Epsilon), zkutil.Pow2(st.YBits+p.Epsilon)
+	bz, bw := zkutil.Pow2(p.L+p.Epsilon), zkutil.Pow2(yBits(p, st)+p.Epsilon)
 	for _, r := range pr.Rounds {
 		switch {
 		case r.A == nil || r.B == nil || r.C == nil || r.Z == nil || r.W == nil || r.V == nil:
@@ -267,7 +272,7 @@ func Verify(p zk.Params, ctx zk.Context, st *Statement, pr *Proof) error {
 // Marshal encodes the proof: version ‖ kind ‖ (A_j ‖ B_j ‖ C_j)_j ‖
 // (z_j ‖ w_j ‖ ν_j)_j, fixed widths.
 func (pr *Proof) Marshal(p zk.Params, st *Statement) []byte {
-	bz, bw := zkutil.Pow2(p.L+p.Epsilon), zkutil.Pow2(st.YBits+p.Epsilon)
+	bz, bw := zkutil.Pow2(p.L+p.Epsilon), zkutil.Pow2(yBits(p, st)+p.Epsilon)
 	w := zkutil.NewWriter(zkutil.KindDec, 0)
 	for _, r := range pr.Rounds {
 		w.Residue(r.A, st.Key.NSquared())
@@ -289,7 +294,7 @@ func Parse(p zk.Params, st *Statement, b []byte) (*Proof, error) {
 	if err := checkInputs(p, st); err != nil {
 		return nil, fmt.Errorf("dec: parse: %w", err)
 	}
-	bz, bw := zkutil.Pow2(p.L+p.Epsilon), zkutil.Pow2(st.YBits+p.Epsilon)
+	bz, bw := zkutil.Pow2(p.L+p.Epsilon), zkutil.Pow2(yBits(p, st)+p.Epsilon)
 	r := zkutil.NewReader(b, zkutil.KindDec)
 	pr := &Proof{Rounds: make([]Round, p.Reps)}
 	for j := range pr.Rounds {

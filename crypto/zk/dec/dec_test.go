@@ -31,7 +31,7 @@ func randSigned(t testing.TB, bits int) *big.Int {
 	return x.Sub(x, pow2(bits))
 }
 
-const yBits = 1280 + 512 + 1 + 2 // ℓ'+ε+1+⌈log2 3⌉
+const yBitsTest = 1280 + 1 + 2 // ℓ'+1+⌈log2 3⌉: δ_i of a 3-party presigning
 
 // newFixture: party 0 proves about its own key, with base h ≠ G.
 func newFixture(t testing.TB, g group.Group, x, y *big.Int) *fixture {
@@ -41,7 +41,7 @@ func newFixture(t testing.TB, g group.Group, x, y *big.Int) *fixture {
 		x = randSigned(t, p.L)
 	}
 	if y == nil {
-		y = randSigned(t, yBits)
+		y = randSigned(t, yBitsTest)
 	}
 	pk := ps[0].PK
 	K, _, err := pk.Encrypt(rand.Reader, randSigned(t, p.L))
@@ -59,7 +59,7 @@ func newFixture(t testing.TB, g group.Group, x, y *big.Int) *fixture {
 		Key: pk, K: K, D: D,
 		X: g.NewElement().ScalarMult(zktest.Scalar(g, x), h),
 		S: g.NewElement().ScalarMult(zktest.Scalar(g, y), h),
-		G: h, YBits: yBits,
+		G: h, YBits: yBitsTest,
 	}
 	if y.BitLen() == 1302 { // the out-of-range case below
 		st.YBits = 600 // a y beyond ±2^(YBits+ε) that still fits the plaintext space
@@ -108,7 +108,7 @@ func TestHonestProofVerifies(t *testing.T) {
 		}
 	})
 	t.Run("witness at the bounds", func(t *testing.T) {
-		f := newFixture(t, group.Secp256k1, new(big.Int).Neg(pow2(256)), pow2(yBits))
+		f := newFixture(t, group.Secp256k1, new(big.Int).Neg(pow2(256)), pow2(yBitsTest))
 		if err := Verify(f.p, zktest.Base, f.st, f.prove(t)); err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestWitnessOutOfRangeIsRejected(t *testing.T) {
 		})
 	}
 	t.Run("y just above the bound", func(t *testing.T) {
-		f := newFixture(t, group.Secp256k1, nil, zktest.Bump(pow2(yBits)))
+		f := newFixture(t, group.Secp256k1, nil, zktest.Bump(pow2(yBitsTest)))
 		if _, err := Prove(rand.Reader, f.p, zktest.Base, f.st, f.w); err == nil {
 			t.Fatal("Prove accepted 2^ℓ'+1")
 		}
@@ -309,7 +309,7 @@ func TestCompatV1(t *testing.T) {
 	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		t.Fatal(err)
 	}
-	st := &Statement{Key: ps[0].PK, K: K, D: D, X: X, S: S, G: h, YBits: yBits}
+	st := &Statement{Key: ps[0].PK, K: K, D: D, X: X, S: S, G: h, YBits: yBitsTest}
 	pr, err := Parse(p, st, parts[5])
 	if err != nil {
 		t.Fatal(err)
@@ -317,4 +317,24 @@ func TestCompatV1(t *testing.T) {
 	if err := Verify(p, zktest.Base, st, pr); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func TestRangeThatDoesNotFitIsRefused(t *testing.T) {
+	f := newFixture(t, group.Secp256k1, nil, nil)
+	pr := f.prove(t)
+	st := *f.st
+	st.YBits = 2048 - 512 - 1 // 2^(YBits+ε) ≥ N0/2
+	if _, err := Prove(rand.Reader, f.p, zktest.Base, &st, f.w); err == nil {
+		t.Fatal("Prove accepted a range that does not fit N0")
+	}
+	if err := Verify(f.p, zktest.Base, &st, pr); !errors.Is(err, ErrInvalidProof) {
+		t.Fatalf("got %v", err)
+	}
+	t.Run("zero means ℓ'", func(t *testing.T) {
+		f := newFixture(t, group.Secp256k1, nil, big.NewInt(-99))
+		f.st.YBits = 0
+		if err := Verify(f.p, zktest.Base, f.st, f.prove(t)); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
