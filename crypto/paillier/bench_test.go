@@ -80,3 +80,18 @@ func BenchmarkNewPublicKey(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkEncryptWithNoncePool(b *testing.B) {
+	pk := testKey(b, 0).PublicKey()
+	np := pk.NewNoncePool(rand.Reader)
+	if err := np.Fill(context.Background(), b.N); err != nil {
+		b.Fatal(err)
+	}
+	m := big.NewInt(123456789)
+	arith.ResetCount()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		np.Encrypt(m)
+	}
+	report(b)
+}

@@ -2,6 +2,7 @@ package paillier
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"fmt"
 	"math/big"
@@ -89,5 +90,29 @@ func TestDestroy(t *testing.T) {
 	}
 	if _, err := sk.Decrypt(c); err == nil {
 		t.Fatal("decrypted with a destroyed key")
+	}
+}
+
+func TestNoncePool(t *testing.T) {
+	sk := testKey(t, 1)
+	pk := sk.PublicKey()
+	np := pk.NewNoncePool(rand.Reader)
+	if err := np.Fill(context.Background(), 3); err != nil || np.Len() != 3 {
+		t.Fatal(err, np.Len())
+	}
+	seen := map[string]bool{}
+	for i := 0; i < 5; i++ { // the last two compute fresh nonces
+		c, rho, err := np.Encrypt(big.NewInt(int64(i - 2)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, gotRho, _ := sk.DecryptWithNonce(c)
+		if m.Int64() != int64(i-2) || gotRho.Cmp(rho) != 0 || seen[rho.String()] {
+			t.Fatal("nonce pool encryption", i)
+		}
+		seen[rho.String()] = true
+	}
+	if np.Len() != 0 {
+		t.Fatal("nonces left")
 	}
 }
