@@ -163,6 +163,9 @@ func TestGroupConformance(t *testing.T) {
 					check("negate", g.NewScalar().Negate(a), new(big.Int).Neg(ai))
 					check("invert", g.NewScalar().Invert(a), new(big.Int).ModInverse(ai, ord))
 					check("invert (variable time)", InvertVarTime(g.NewScalar(), a), new(big.Int).ModInverse(ai, ord))
+					if f, ok := g.NewScalar().(interface{ invertFermat(Scalar) Scalar }); ok {
+						check("invert (Fermat)", f.invertFermat(a), new(big.Int).ModInverse(ai, ord))
+					}
 					// a(b+c) = ab+ac, with aliasing of the receiver.
 					l := g.NewScalar().Set(b)
 					l.Add(l, c).Mul(a, l)
@@ -179,6 +182,9 @@ func TestGroupConformance(t *testing.T) {
 					}
 				}
 				zero := g.NewScalar()
+				if f, ok := g.NewScalar().(interface{ invertFermat(Scalar) Scalar }); ok && !f.invertFermat(zero).IsZero() {
+					t.Fatal("Fermat inverse of zero is not zero")
+				}
 				if !zero.IsZero() || !g.NewScalar().Invert(zero).IsZero() || !InvertVarTime(g.NewScalar(), zero).IsZero() {
 					t.Fatal("inverse of zero is not zero")
 				}

@@ -150,11 +150,11 @@ var secpInvSchedule = func() (steps []struct{ sq, odd int }) {
 	return steps
 }()
 
-// Invert computes a^(n−2) mod n (Fermat) with a sliding window over the
-// public exponent: the sequence of squarings and multiplications is fixed,
-// so the time does not depend on a. (decred's InverseNonConst is variable
-// time and is not used; see InvertVarTime for public values.)
-func (s *secpScalar) Invert(a Scalar) Scalar {
+// invertFermat computes a^(n−2) mod n (Fermat) with a sliding window over
+// the public exponent: the sequence of squarings and multiplications is
+// fixed, so the time does not depend on a. Invert uses the faster blinded
+// inversion; this is its reference in the tests.
+func (s *secpScalar) invertFermat(a Scalar) Scalar {
 	var tab [16]secp256k1.ModNScalar // x^1, x^3, ..., x^31
 	var x2, r secp256k1.ModNScalar
 	tab[0].Set(secpS(a))
