@@ -8,9 +8,8 @@ import (
 )
 
 // Params are the CGGMP21 size parameters shared by the range proofs
-// (ePrint 2021/060, Section 2 "Notation" and the parameter choice stated
-// with Theorem 5.2: ℓ = |q|, ℓ' = 5ℓ, ε = 2ℓ), together with the group the
-// proofs' group commitments live in.
+// (ePrint 2021/060, the paper's parameter choice: ℓ = |q|, ℓ' = 5ℓ,
+// ε = 2ℓ), together with the group the proofs' group commitments live in.
 //
 // "x ∈ ±2^ℓ" means |x| ≤ 2^ℓ (the paper's interval notation I_ℓ).
 type Params struct {
@@ -36,8 +35,8 @@ func NewParams(g group.Group) Params {
 }
 
 // Validate checks that p is usable: a group, ℓ at least the bit length of
-// the group order (witnesses are group scalars), ε ≥ ℓ (the paper takes 2ℓ), ℓ' ≥ ℓ and a
-// repetition count in [1, 256].
+// the group order (witnesses are group scalars), ε ≥ ℓ (the paper takes
+// 2ℓ), ℓ' ≥ ℓ and a repetition count in [1, 256].
 func (p Params) Validate() error {
 	if p.Group == nil {
 		return errors.New("zk: invalid parameters: no group")
