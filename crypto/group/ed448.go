@@ -27,6 +27,7 @@ var (
 	}()
 	ed448Field = newModField(ed448Group{}, ed448Order, 57, true)
 	ed448One   = func() *goldilocks.Scalar { var s goldilocks.Scalar; s[0] = 1; return &s }()
+	ed448Zero  goldilocks.Scalar
 )
 
 func (ed448Group) Name() string        { return "edwards448" }
@@ -45,11 +46,12 @@ func (ed448Group) ParseScalar(b []byte) (Scalar, error) { return ed448Field.pars
 // RFC 8032 Section 5.2.3 decoding (y < p, x recovered, no "negative zero"),
 // a canonical encoding, not the identity, and in the prime-order subgroup.
 //
-// Subgroup check: circl's ScalarMult maps P through the 4-isogeny to the
-// twist and back, which computes [k]P' for the prime-order component P' of
-// P = P' + T (T of order dividing 4). So [1]·P computed that way equals P
-// exactly when T is the identity. The tests confirm this against [L]P by
-// double-and-add.
+// Subgroup check: circl's multiplications map P through the 4-isogeny to
+// the twist and back, which computes [k]P' for the prime-order component
+// P' of P = P' + T (T of order dividing 4). So [1]·P computed that way
+// equals P exactly when T is the identity. The tests confirm this against
+// [L]P by double-and-add. The input is public, so the variable-time
+// CombinedMult (0·G + 1·P) is used.
 func (ed448Group) ParseElement(b []byte) (Element, error) {
 	if len(b) != 57 {
 		return nil, ErrInvalidElement
@@ -65,7 +67,7 @@ func (ed448Group) ParseElement(b []byte) (Element, error) {
 	if p.IsIdentity() {
 		return nil, ErrIdentity
 	}
-	if c := (goldilocks.Curve{}); !c.ScalarMult(ed448One, p).IsEqual(p) {
+	if c := (goldilocks.Curve{}); !c.CombinedMult(&ed448Zero, ed448One, p).IsEqual(p) {
 		return nil, ErrInvalidElement // has a torsion component
 	}
 	return e, nil
