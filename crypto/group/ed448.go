@@ -161,8 +161,8 @@ func (e *ed448Element) ScalarMult(s Scalar, a Element) Element {
 
 // VarTimeMultiScalarMult merges the terms on the generator and pairs them
 // with one other term through circl's variable-time CombinedMult (mG + nP,
-// the shape of signature verification); the remaining terms are summed
-// ScalarMults. circl's multiplications drop torsion components, which
+// the shape of signature verification); each remaining term is one
+// variable-time CombinedMult with m = 0. circl's multiplications drop torsion components, which
 // parsed elements never have.
 func (e *ed448Element) VarTimeMultiScalarMult(s []Scalar, a []Element) Element {
 	if len(s) != len(a) {
@@ -190,7 +190,7 @@ func (e *ed448Element) VarTimeMultiScalarMult(s []Scalar, a []Element) Element {
 		acc.Add(c.ScalarBaseMult(ed448Scalar(gs)))
 	}
 	for _, i := range rest {
-		acc.Add(c.ScalarMult(ed448Scalar(s[i]), ed448P(a[i])))
+		acc.Add(c.CombinedMult(&ed448Zero, ed448Scalar(s[i]), ed448P(a[i])))
 	}
 	e.p = acc
 	return e
