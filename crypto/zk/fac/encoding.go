@@ -16,9 +16,9 @@ func byteLen(x *big.Int) int { return (x.BitLen() + 7) / 8 }
 // Marshal encodes the proof for the statement (pk, rp, p):
 //
 //	version (1) ‖ kind (1) ‖ P, Q, A, B, T (each byteLen(N̂) bytes) ‖
-//	σ, z1, z2, w1, w2, v (each a sign byte 0/1 and a magnitude of the byte
-//	length of its bound: 2^ℓ·N0·N̂, 2^(ℓ+ε)·(⌊√N0⌋+1) twice,
-//	2^(ℓ+ε+1)·N̂ twice, 2^(ℓ+ε+1)·N0·N̂)
+//	z1, z2, w1, w2, v (each a sign byte 0/1 and a magnitude of the byte
+//	length of its bound: 2^(ℓ+ε)·(⌊√N0⌋+1) twice, 2^(ℓ+ε+1)·N̂ twice,
+//	2^(ℓ+ε+1)·N0·N̂)
 //
 // The widths depend only on the statement, so every valid proof has one
 // encoding. Marshal fails if a value exceeds its bound.
@@ -57,7 +57,6 @@ type signedField struct {
 
 func (pf *Proof) signedFields(b *bounds) []signedField {
 	return []signedField{
-		{"sigma", pf.Sigma, b.sigma, &pf.Sigma},
 		{"z1", pf.Z1, b.z, &pf.Z1},
 		{"z2", pf.Z2, b.z, &pf.Z2},
 		{"w1", pf.W1, b.w, &pf.W1},

@@ -1,24 +1,28 @@
 // Package fac implements Π^fac, the zero-knowledge proof that a Paillier
 // modulus N0 = p·q has no small factor: both p and q are at least about
 // √N0 / 2^(ℓ+ε) (CGGMP21, ePrint 2021/060, "No small factor proof",
-// Appendix C.5, Fig. 28 in the 2021 numbering). The proof is made for one
+// Appendix C.5, Fig. 28 in the 2021 numbering, Fig. 26 in the 2024
+// revision, whose simplified form without σ this package implements). The
+// proof is made for one
 // verifier, under the VERIFIER's ring-Pedersen parameters (N̂, s, t): a
 // prover who knew the trapdoor of the parameters could forge it.
 //
-//	Prover: α, β ← ±2^(ℓ+ε)·√N0; μ, ν ← ±2^ℓ·N̂; σ ← ±2^ℓ·N0·N̂;
+//	Prover: α, β ← ±2^(ℓ+ε)·√N0; μ, ν ← ±2^ℓ·N̂;
 //	        r ← ±2^(ℓ+ε)·N0·N̂; x, y ← ±2^(ℓ+ε)·N̂;
 //	        P = s^p t^μ, Q = s^q t^ν, A = s^α t^x, B = s^β t^y,
-//	        T = Q^α t^r (mod N̂); sends (P, Q, A, B, T, σ).
+//	        T = Q^α t^r (mod N̂); sends (P, Q, A, B, T).
 //	Challenge: e ← ±q (q the order of the signature group).
-//	Prover: σ̂ = σ − ν·p, z1 = α + e·p, z2 = β + e·q, w1 = x + e·μ,
-//	        w2 = y + e·ν, v = r + e·σ̂.
-//	Verifier: R = s^N0 t^σ; s^z1 t^w1 = A·P^e, s^z2 t^w2 = B·Q^e,
-//	        Q^z1 t^v = T·R^e (mod N̂); z1, z2 ∈ ±√N0·2^(ℓ+ε).
+//	Prover: z1 = α + e·p, z2 = β + e·q, w1 = x + e·μ, w2 = y + e·ν,
+//	        v = r − e·ν·p.
+//	Verifier: P, Q, A, B, T ∈ Z*_N̂; R = s^N0; s^z1 t^w1 = A·P^e,
+//	        s^z2 t^w2 = B·Q^e, Q^z1 t^v = T·R^e (mod N̂);
+//	        z1, z2 ∈ ±√N0·2^(ℓ+ε).
 //
-// custos also requires P, Q, A, B, T ∈ Z*_N̂ and bounds σ, w1, w2 and v by
-// the largest values an honest prover produces (see Verify), and binds the
-// session, both parties' identifiers, ℓ, ε, q, N0, (N̂, s, t) and every
-// first-message value into the Fiat–Shamir challenge.
+// (The 2021 figure also sent σ ← ±2^ℓ·N0·N̂ and used R = s^N0 t^σ,
+// v = r + e·(σ − ν·p); the revision dropped it.) custos also bounds w1, w2
+// and v by the largest values an honest prover produces (see Verify), and
+// binds the session, both parties' identifiers, ℓ, ε, q, N0, (N̂, s, t) and
+// every first-message value into the Fiat–Shamir challenge.
 package fac
 
 import (
@@ -42,15 +46,14 @@ const (
 
 // Proof is a Π^fac proof.
 type Proof struct {
-	P, Q, A, B, T, Sigma *big.Int // first message
-	Z1, Z2, W1, W2, V    *big.Int // response
+	P, Q, A, B, T     *big.Int // first message
+	Z1, Z2, W1, W2, V *big.Int // response
 }
 
 // bounds holds the public bounds the proof's values are checked against.
 type bounds struct {
 	sqrtN0  *big.Int // ⌊√N0⌋ + 1
 	z       *big.Int // 2^(ℓ+ε)·(⌊√N0⌋+1): α, β, z1, z2
-	sigma   *big.Int // 2^ℓ·N0·N̂
 	w       *big.Int // 2^(ℓ+ε+1)·N̂: bound on w1, w2 (x ± e·μ)
 	v       *big.Int // 2^(ℓ+ε+1)·N0·N̂: bound on v (r ± e·σ̂)
 	q       *big.Int
@@ -73,7 +76,6 @@ func newBounds(n0, nHat *big.Int, p zk.Params) (*bounds, error) {
 	b.sqrtN0.Add(b.sqrtN0, big.NewInt(1))
 	b.z = new(big.Int).Lsh(b.sqrtN0, uint(p.L+p.Epsilon))
 	n0nHat := new(big.Int).Mul(n0, nHat)
-	b.sigma = new(big.Int).Lsh(n0nHat, uint(p.L))
 	b.w = new(big.Int).Lsh(nHat, uint(p.L+p.Epsilon+1))
 	b.v = new(big.Int).Lsh(n0nHat, uint(p.L+p.Epsilon+1))
 	return b, nil
@@ -93,14 +95,13 @@ func prove(r io.Reader, n0, pp, qq *big.Int, rp *pedersen.Parameters, p zk.Param
 	nHat := rp.N
 	l, le := p.L, p.L+p.Epsilon
 	sample := func(bound *big.Int) (*big.Int, error) { return arith.SampleSigned(r, bound) }
-	var alpha, beta, mu, nu, sigma, rr, x, y *big.Int
+	var alpha, beta, mu, nu, rr, x, y *big.Int
 	for _, v := range []struct {
 		dst   **big.Int
 		bound *big.Int
 	}{
 		{&alpha, b.z}, {&beta, b.z},
 		{&mu, new(big.Int).Lsh(nHat, uint(l))}, {&nu, new(big.Int).Lsh(nHat, uint(l))},
-		{&sigma, b.sigma},
 		{&rr, new(big.Int).Lsh(new(big.Int).Mul(n0, nHat), uint(le))},
 		{&x, new(big.Int).Lsh(nHat, uint(le))}, {&y, new(big.Int).Lsh(nHat, uint(le))},
 	} {
@@ -115,7 +116,7 @@ func prove(r io.Reader, n0, pp, qq *big.Int, rp *pedersen.Parameters, p zk.Param
 	xBits := le + nHat.BitLen() + 1
 	rBits := b.v.BitLen()
 
-	pf := &Proof{Sigma: sigma}
+	pf := &Proof{}
 	pf.P = rp.CommitCT(pp, mu, pBits, muBits)
 	pf.Q = rp.CommitCT(qq, nu, pBits, muBits)
 	pf.A = rp.CommitCT(alpha, x, zBits, xBits)
@@ -126,15 +127,15 @@ func prove(r io.Reader, n0, pp, qq *big.Int, rp *pedersen.Parameters, p zk.Param
 	pf.T.Mod(pf.T, nHat)
 
 	e := challenge(n0, rp, p, b, pf, ctx)
-	// σ̂ = σ − ν·p; responses over the integers.
-	sigmaHat := new(big.Int).Mul(nu, pp)
-	sigmaHat.Sub(sigma, sigmaHat)
+	// Responses over the integers; v = r − e·ν·p.
+	nuP := new(big.Int).Mul(nu, pp)
+	nuP.Neg(nuP)
 	pf.Z1 = affine(alpha, e, pp)
 	pf.Z2 = affine(beta, e, qq)
 	pf.W1 = affine(x, e, mu)
 	pf.W2 = affine(y, e, nu)
-	pf.V = affine(rr, e, sigmaHat)
-	for _, s := range []*big.Int{alpha, beta, mu, nu, rr, x, y, sigmaHat} {
+	pf.V = affine(rr, e, nuP)
+	for _, s := range []*big.Int{alpha, beta, mu, nu, rr, x, y, nuP} {
 		wipe(s)
 	}
 	return pf, nil
@@ -166,7 +167,7 @@ func challenge(n0 *big.Int, rp *pedersen.Parameters, p zk.Params, b *bounds, pf 
 	t.AppendInt("Nhat", rp.N)
 	t.AppendInt("s", rp.S)
 	t.AppendInt("t", rp.T)
-	t.AppendInts("first", pf.P, pf.Q, pf.A, pf.B, pf.T, pf.Sigma)
+	t.AppendInts("first", pf.P, pf.Q, pf.A, pf.B, pf.T)
 	return t.ChallengeSigned("e", b.q)
 }
 
@@ -182,7 +183,7 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 	if pf == nil {
 		return errors.New("fac: verify: missing proof")
 	}
-	for _, x := range []*big.Int{pf.P, pf.Q, pf.A, pf.B, pf.T, pf.Sigma, pf.Z1, pf.Z2, pf.W1, pf.W2, pf.V} {
+	for _, x := range []*big.Int{pf.P, pf.Q, pf.A, pf.B, pf.T, pf.Z1, pf.Z2, pf.W1, pf.W2, pf.V} {
 		if x == nil {
 			return errors.New("fac: verify: malformed proof")
 		}
@@ -210,7 +211,7 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 	if !arith.InSigned(pf.Z1, b.z) || !arith.InSigned(pf.Z2, b.z) {
 		return errors.New("fac: verify: z1 or z2 out of range")
 	}
-	if !arith.InSigned(pf.Sigma, b.sigma) || !arith.InSigned(pf.W1, b.w) ||
+	if !arith.InSigned(pf.W1, b.w) ||
 		!arith.InSigned(pf.W2, b.w) || !arith.InSigned(pf.V, b.v) {
 		return errors.New("fac: verify: response out of range")
 	}
@@ -240,8 +241,8 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 	if commit(pf.Z2, pf.W2).Cmp(mul(pf.B, exp(pf.Q, e, nil))) != 0 {
 		return errors.New("fac: verify: second equation fails")
 	}
-	// Q^z1 t^v = T·R^e with R = s^N0 t^σ.
-	rr := commit(n0, pf.Sigma)
+	// Q^z1 t^v = T·R^e with R = s^N0.
+	rr := exp(rp.S, n0, rp.ExpS)
 	lhs := mul(exp(pf.Q, pf.Z1, nil), exp(rp.T, pf.V, rp.ExpT))
 	if lhs.Cmp(mul(pf.T, exp(rr, e, nil))) != 0 {
 		return errors.New("fac: verify: third equation fails")

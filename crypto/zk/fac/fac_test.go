@@ -72,7 +72,7 @@ func fixture(t testing.TB) *fixtureT {
 
 func clone(pf *Proof) *Proof {
 	c := *pf
-	for _, p := range []**big.Int{&c.P, &c.Q, &c.A, &c.B, &c.T, &c.Sigma, &c.Z1, &c.Z2, &c.W1, &c.W2, &c.V} {
+	for _, p := range []**big.Int{&c.P, &c.Q, &c.A, &c.B, &c.T, &c.Z1, &c.Z2, &c.W1, &c.W2, &c.V} {
 		*p = new(big.Int).Set(*p)
 	}
 	return &c
@@ -109,7 +109,6 @@ func TestTamperedProofIsRejected(t *testing.T) {
 		"A":      func(p *Proof) { inc(p.A) },
 		"B":      func(p *Proof) { inc(p.B) },
 		"T":      func(p *Proof) { inc(p.T) },
-		"sigma":  func(p *Proof) { inc(p.Sigma) },
 		"z1":     func(p *Proof) { inc(p.Z1) },
 		"z2":     func(p *Proof) { inc(p.Z2) },
 		"w1":     func(p *Proof) { inc(p.W1) },
@@ -227,7 +226,7 @@ func TestEncodingRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := byteLen(f.verifier.N)
-	sigmaOff := 2 + 5*l
+	z1Off := 2 + 5*l
 	setByte := func(i int, v byte) []byte {
 		c := append([]byte(nil), b...)
 		c[i] = v
@@ -239,7 +238,6 @@ func TestEncodingRoundTrip(t *testing.T) {
 		return c
 	}
 	bd, _ := newBounds(pk.N(), f.verifier.N, f.params)
-	z1Off := sigmaOff + 1 + byteLen(bd.sigma)
 	negZero := zero(z1Off, 1+byteLen(bd.z))
 	negZero[z1Off] = 1
 	overflow := append([]byte(nil), b...)
@@ -253,7 +251,7 @@ func TestEncodingRoundTrip(t *testing.T) {
 		"wrong version":      setByte(0, 2),
 		"wrong kind":         setByte(1, 0x20),
 		"P is zero":          zero(2, l),
-		"bad sign byte":      setByte(sigmaOff, 2),
+		"bad sign byte":      setByte(z1Off, 2),
 		"negative zero z1":   negZero,
 		"z1 above its bound": overflow,
 	}
