@@ -9,10 +9,10 @@ import (
 	"github.com/custos-mpc/custos/crypto/paillier/arith"
 )
 
-// Key sizes. CGGMP21 (§1.2.7 "parameters" and the key-refresh figure, which
-// makes every party check N ≥ 2^(8ℓ)… see docs/protocol/cggmp-proofs.md)
-// asks for a Paillier modulus of at least 8ℓ = 2048 bits for secp256k1
-// (ℓ = |q| = 256). DefaultBits is that size; larger moduli (3072 bits, the
+// Key sizes. CGGMP21 asks for a Paillier modulus of at least 8ℓ = 2048
+// bits for secp256k1 (ℓ = |q| = 256; the auxiliary-info phase has every
+// party check the size of its peers' moduli; see
+// docs/protocol/cggmp-proofs.md). DefaultBits is that size; larger moduli (3072 bits, the
 // NIST SP 800-57 equivalent of 128-bit security for factoring) are accepted
 // up to MaxBits.
 const (

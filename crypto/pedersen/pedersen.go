@@ -1,6 +1,6 @@
 // Package pedersen implements the ring-Pedersen parameters of CGGMP21
-// (§1.2.? / Def. 2.? "ring-Pedersen commitments", and the auxiliary-info
-// phase, Fig. 6/7): a modulus N̂ = p·q with p, q safe primes, t a random
+// (ePrint 2021/060, "ring-Pedersen commitments" in the preliminaries, and
+// the auxiliary-info phase of key generation and refresh): a modulus N̂ = p·q with p, q safe primes, t a random
 // quadratic residue and s = t^λ mod N̂ for a secret λ ∈ Z_φ(N̂). A party
 // publishes (N̂, s, t) with a Π^prm proof (crypto/zk/prm) that s ∈ ⟨t⟩ and
 // a Π^mod proof for N̂; the other parties' range proofs commit under these
@@ -166,7 +166,7 @@ func (s *Secret) Destroy() {
 
 // Generate returns fresh parameters of a bits-bit modulus from two safe
 // primes (taken from pool when non-nil): t = r² mod N̂ for a random unit r,
-// λ uniform in Z_φ(N̂), s = t^λ mod N̂ (CGGMP21 Fig. 7, aux-info round 1).
+// λ uniform in Z*_φ(N̂), s = t^λ mod N̂ (CGGMP21 auxiliary info, round 1).
 func Generate(ctx context.Context, r io.Reader, bits int, pool *paillier.Pool) (*Parameters, *Secret, error) {
 	sk, err := paillier.GenerateKey(ctx, r, bits, pool)
 	if err != nil {

@@ -1,8 +1,9 @@
 // Package mod implements Π^mod, the zero-knowledge proof that a modulus N
 // is a Paillier–Blum modulus: N = p·q with p ≡ q ≡ 3 (mod 4) and
-// gcd(N, φ(N)) = 1 (CGGMP21, ePrint 2021/060, §6.? "Paillier-Blum modulus
-// ZK", Fig. 16 in the 2021 numbering; after Goldberg, Reyzin, Sagga and
-// Baldimtsi, "Efficient noninteractive certification of RSA moduli").
+// gcd(N, φ(N)) = 1 (CGGMP21, ePrint 2021/060, "Paillier-Blum Modulus ZK",
+// Fig. 16 in the 2021 numbering, Fig. 12 in the 2024 revision, which adds
+// the check gcd(w, N) = 1; after Goldberg, Reyzin, Sagga and Baldimtsi,
+// "Efficient noninteractive certification of RSA moduli").
 //
 // Protocol, with m = Repetitions binary-style repetitions (soundness error
 // 2^-m):
@@ -12,7 +13,8 @@
 //	Prover, for each i: z_i = y_i^(N⁻¹ mod φ(N)) mod N; a_i, b_i ∈ {0,1} the
 //	unique bits with y'_i = (−1)^a_i·w^b_i·y_i a quadratic residue, and x_i
 //	its fourth root that is a quadratic residue.
-//	Verifier: N odd, N composite, w ∈ Z*_N with (w/N) = −1, every x_i, z_i
+//	Verifier: N odd, N composite, w ∈ Z*_N (gcd(w, N) = 1) with (w/N) = −1,
+//	every x_i, z_i
 //	in Z*_N, z_i^N = y_i and x_i^4 = (−1)^a_i·w^b_i·y_i (mod N).
 //
 // Π^mod alone does not exclude small factors (N = 3·q passes): a
