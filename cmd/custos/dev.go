@@ -74,7 +74,7 @@ prints the verification result; --json prints one object per signature.`,
 				fmt.Fprintf(out, `custos dev is running (Ctrl-C to stop)
   coordinator, nodes' endpoint: %s
   admin API (mTLS):             %s
-  admin credential:             --ca %s --cert %s --key %s
+  admin credential:             --ca %s --cert %s --cert-key %s
   authorization key (signs bundles in dev): %s
   nodes: %d online, keystores under %s/nodes
 `, run.Coordinator.NodesAddr, run.Coordinator.AdminAddr, env.CAFile, env.AdminCert, env.AdminKey, env.AuthKeyFile, len(env.Nodes), env.Dir)

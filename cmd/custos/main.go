@@ -23,6 +23,6 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDevCmd(), newBenchCmd())
+	root.AddCommand(newDevCmd(), newBenchCmd(), newNodeCmd(), newCoordinatorCmd(), newKeysCmd(), newSignCmd())
 	return root
 }

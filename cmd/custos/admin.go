@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/custos-mpc/custos/internal/bundle"
+	"github.com/custos-mpc/custos/internal/devenv"
+	"github.com/custos-mpc/custos/internal/platform"
+	"github.com/custos-mpc/custos/internal/scheme"
+	"github.com/custos-mpc/custos/internal/wire"
+)
+
+// adminFlags are the connection settings every admin command shares; each
+// can also come from an environment variable.
+type adminFlags struct {
+	addr, ca, cert, key, serverName string
+	timeout                         time.Duration
+}
+
+func (a *adminFlags) register(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.StringVar(&a.addr, "coordinator", envOr("CUSTOS_ADMIN_ADDR", "127.0.0.1:7401"), "admin API address ($CUSTOS_ADMIN_ADDR)")
+	f.StringVar(&a.ca, "ca", os.Getenv("CUSTOS_ADMIN_CA"), "cluster CA certificate ($CUSTOS_ADMIN_CA)")
+	f.StringVar(&a.cert, "cert", os.Getenv("CUSTOS_ADMIN_CERT"), "admin certificate ($CUSTOS_ADMIN_CERT)")
+	f.StringVar(&a.key, "cert-key", os.Getenv("CUSTOS_ADMIN_KEY"), "admin certificate private key ($CUSTOS_ADMIN_KEY)")
+	f.StringVar(&a.serverName, "server-name", "localhost", "name in the coordinator's certificate")
+	f.DurationVar(&a.timeout, "timeout", 2*time.Minute, "give up after this long")
+}
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+func (a *adminFlags) dial(ctx context.Context) (wire.AdminClient, context.Context, func(), error) {
+	if a.ca == "" || a.cert == "" || a.key == "" {
+		return wire.AdminClient{}, nil, nil, errors.New("admin: --ca, --cert and --cert-key (or $CUSTOS_ADMIN_CA/CERT/KEY) are required; custos dev prints them")
+	}
+	c, closeFn, err := platform.DialAdmin(a.addr, a.ca, a.cert, a.key, a.serverName)
+	if err != nil {
+		return wire.AdminClient{}, nil, nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.timeout)
+	return c, ctx, func() { cancel(); closeFn() }, nil
+}
+
+func newKeysCmd() *cobra.Command {
+	var af adminFlags
+	cmd := &cobra.Command{Use: "keys", Short: "Create and list threshold keys"}
+	af.register(cmd)
+	var (
+		keyID, sch string
+		threshold  int
+		nodes      []string
+		override   bool
+	)
+	create := &cobra.Command{
+		Use:   "create",
+		Short: "Generate a key by distributed key generation (no dealer)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if _, err := scheme.FrostSuite(sch); err != nil {
+				return fmt.Errorf("%w (one of %s)", err, strings.Join(scheme.Names(), ", "))
+			}
+			c, ctx, done, err := af.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			info, err := c.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: keyID, Scheme: sch, Threshold: threshold, Nodes: nodes, AllowConcentration: override})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, info)
+		},
+	}
+	create.Flags().StringVar(&keyID, "id", "", "key id (generated when empty)")
+	create.Flags().StringVar(&sch, "scheme", "frost-ed25519", "one of "+strings.Join(scheme.Names(), ", "))
+	create.Flags().IntVar(&threshold, "threshold", 3, "signers needed")
+	create.Flags().StringSliceVar(&nodes, "nodes", nil, "nodes holding shares (default: all online)")
+	create.Flags().BoolVar(&override, "allow-concentration", false, "accept one operator or trust domain holding a threshold of shares (recorded)")
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List keys",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, ctx, done, err := af.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			resp, err := c.ListKeys(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KEY\tSCHEME\tT/N\tPUBLIC KEY\tCREATED")
+			for _, k := range resp.Keys {
+				fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%x\t%s\n", k.KeyID, k.Scheme, k.Threshold, len(k.Parties), k.PublicKey, k.Created)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.AddCommand(create, list)
+	return cmd
+}
+
+func newSignCmd() *cobra.Command {
+	var af adminFlags
+	var (
+		keyID, msgHex, authFile string
+		ttl                     time.Duration
+	)
+	cmd := &cobra.Command{
+		Use:   "sign",
+		Short: "Sign a message with a threshold key, authorized by a signing bundle",
+		Long: `sign builds a signing bundle for the message, signs it with the
+authorization key (until the policy plane exists, an operator key every node
+pins), and asks the coordinator for a signature. Each signing node verifies
+the bundle itself before it takes part.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			msg, err := hex.DecodeString(msgHex)
+			if err != nil || len(msg) == 0 {
+				return errors.New("sign: --message must be non-empty hex")
+			}
+			if authFile == "" {
+				return errors.New("sign: --authorization-key is required (custos dev writes DATA_DIR/authorization.key)")
+			}
+			key, err := devenv.LoadAuthKey(authFile)
+			if err != nil {
+				return err
+			}
+			b := &bundle.Bundle{RequestID: fmt.Sprintf("cli-%d", time.Now().UnixNano()), KeyID: keyID,
+				NotAfter: time.Now().Add(ttl), Messages: [][]byte{msg}}
+			if err := b.Sign(key); err != nil {
+				return err
+			}
+			raw, err := b.Marshal()
+			if err != nil {
+				return err
+			}
+			c, ctx, done, err := af.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			resp, err := c.Sign(ctx, &wire.SignRequest{KeyID: keyID, Message: msg, Bundle: raw})
+			if err != nil {
+				return err
+			}
+			return printJSON(cmd, map[string]any{"key_id": keyID, "public_key": hex.EncodeToString(resp.PublicKey),
+				"message": msgHex, "signature": hex.EncodeToString(resp.Signature), "signers": resp.Signers,
+				"attempts": resp.Attempts, "blamed": resp.Blamed})
+		},
+	}
+	af.register(cmd)
+	cmd.Flags().StringVar(&keyID, "key", "", "key id")
+	cmd.Flags().StringVar(&msgHex, "message", "", "message (for BIP340 keys a 32-byte digest) in hex")
+	cmd.Flags().StringVar(&authFile, "authorization-key", "", "file with the hex Ed25519 seed of the authorization key")
+	cmd.Flags().DurationVar(&ttl, "expires", 5*time.Minute, "bundle lifetime")
+	return cmd
+}
+
+func printJSON(cmd *cobra.Command, v any) error {
+	enc := json.NewEncoder(cmd.OutOrStdout())
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
