@@ -295,3 +295,29 @@ func FuzzPoolUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestGenerateKeyFullSize is the slow full-size test: two fresh 1024-bit
+// safe primes on all cores, then a round trip.
+func TestGenerateKeyFullSize(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: generates two 1024-bit safe primes")
+	}
+	sk, err := GenerateKey(context.Background(), rand.Reader, DefaultBits, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pk := sk.PublicKey()
+	if pk.BitLen() != DefaultBits || !IsSafePrime(sk.P()) || !IsSafePrime(sk.Q()) {
+		t.Fatal("bad key")
+	}
+	if _, err := NewSecretKey(sk.P(), sk.Q()); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := pk.Encrypt(rand.Reader, big.NewInt(-7))
+	if m, _ := sk.Decrypt(c); m.Int64() != -7 {
+		t.Fatal("decrypt")
+	}
+	if _, err := GenerateKey(context.Background(), rand.Reader, 1024, nil); err == nil {
+		t.Fatal("generated a key below MinBits")
+	}
+}
