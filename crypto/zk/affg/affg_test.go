@@ -360,3 +360,24 @@ func TestCompatV1(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestConcurrentUseIsSafe(t *testing.T) {
+	ps := zktest.Parties(t)
+	f := newFixture(t, group.Secp256k1, nil, nil)
+	keys := zk.WithVerifierKeys(ps[1].Keys)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			pr, err := Prove(rand.Reader, f.p, zktest.Base, f.rp, f.st, f.w)
+			if err == nil {
+				err = Verify(f.p, zktest.Base, f.rp, f.st, pr, keys)
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
