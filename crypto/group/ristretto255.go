@@ -1,6 +1,7 @@
 package group
 
 import (
+	"crypto/rand"
 	"io"
 	"math/big"
 	"slices"
@@ -96,9 +97,38 @@ func (s *r255Scalar) Bytes() []byte          { return s.s.Encode(make([]byte, 0,
 func (s *r255Scalar) Zero()                  { s.s.Zero() }
 func (s *r255Scalar) String() string         { return "<redacted>" }
 
-// Invert uses a fixed addition chain for a^(L−2) (constant time); the
-// inverse of zero is zero.
-func (s *r255Scalar) Invert(a Scalar) Scalar { s.s.Invert(r255S(a)); return s }
+// Invert sets s = 1/a by multiplicative blinding (see invert.go): with a
+// fresh random nonzero r, 1/a = r · 1/(a·r), the inner inverse computed in
+// variable time on the uniformly distributed a·r. The inverse of zero is
+// zero. (gtank's Invert, a fixed addition chain, is its test reference.)
+func (s *r255Scalar) Invert(a Scalar) Scalar {
+	r, err := Ristretto255.RandomScalar(rand.Reader)
+	if err != nil {
+		panic("group: ristretto255 Invert: " + err.Error()) // crypto/rand does not fail
+	}
+	ar := new(r255Scalar).Mul(a, r).(*r255Scalar)
+	le := ar.Bytes()
+	slices.Reverse(le)
+	x := new(big.Int).SetBytes(le)
+	if x.ModInverse(x, ed25519Order) == nil {
+		x.SetInt64(0) // a = 0
+	}
+	x.FillBytes(le)
+	slices.Reverse(le)
+	var inv r255Scalar
+	if err := inv.s.Decode(le); err != nil {
+		panic("group: ristretto255 Invert: " + err.Error()) // unreachable: x < L
+	}
+	s.Mul(&inv, r)
+	clear(le)
+	x.SetInt64(0)
+	r.Zero()
+	ar.Zero()
+	inv.Zero()
+	return s
+}
+
+func (s *r255Scalar) invertFermat(a Scalar) Scalar { s.s.Invert(r255S(a)); return s }
 
 func (s *r255Scalar) SetUint64(v uint64) Scalar {
 	var b [32]byte
