@@ -295,3 +295,50 @@ func TestSecp256k1SplitCT(t *testing.T) {
 		}
 	}
 }
+
+// TestSecp256k1MSMMatchesDecred compares the Straus/GLV multi-scalar
+// multiplication with sums of decred's ScalarMultNonConst on random shapes:
+// 1 to 12 terms, generator terms, repeated and negated points, unit, zero
+// and boundary scalars.
+func TestSecp256k1MSMMatchesDecred(t *testing.T) {
+	r := mrand.New(mrand.NewPCG(15, 16))
+	iters := 300
+	if testing.Short() {
+		iters = 50
+	}
+	pool := []Element{Secp256k1.Generator()}
+	for range 6 {
+		pool = append(pool, randElement(t, Secp256k1))
+	}
+	pool = append(pool, Secp256k1.NewElement().Negate(pool[1]), Secp256k1.NewElement())
+	special := []*big.Int{big.NewInt(0), big.NewInt(1), big.NewInt(2), new(big.Int).Sub(secpOrder, big.NewInt(1)),
+		new(big.Int).Set(secpLambda), new(big.Int).Rsh(secpOrder, 1)}
+	for range iters {
+		n := 1 + r.IntN(12)
+		ss := make([]Scalar, n)
+		ps := make([]Element, n)
+		var want secp256k1.JacobianPoint
+		for i := range n {
+			var k *big.Int
+			if r.IntN(4) == 0 {
+				k = special[r.IntN(len(special))]
+			} else {
+				var b [32]byte
+				for j := range b {
+					b[j] = byte(r.Uint32())
+				}
+				k = new(big.Int).SetBytes(b[:])
+			}
+			ss[i] = Secp256k1ScalarFromModN(secpScalarFromBig(k))
+			ps[i] = pool[r.IntN(len(pool))]
+			var term secp256k1.JacobianPoint
+			secp256k1.ScalarMultNonConst(secpS(ss[i]), secpP(ps[i]), &term)
+			secp256k1.AddNonConst(&want, &term, &want)
+		}
+		secpCanonIdentity(&want)
+		got := Secp256k1.NewElement().VarTimeMultiScalarMult(ss, ps)
+		if !secpJacEqual(secpP(got), &want) {
+			t.Fatalf("MSM of %d terms differs from decred", n)
+		}
+	}
+}
