@@ -70,9 +70,7 @@ func roundDiv(x, d *big.Int) *big.Int {
 	num := new(big.Int).Lsh(x, 1)
 	num.Add(num, d)
 	den := new(big.Int).Lsh(d, 1)
-	q, m := new(big.Int).DivMod(num, den, new(big.Int))
-	_ = m
-	return q
+	return num.Div(num, den) // Euclidean: floor, since den > 0
 }
 
 // secpGLVSplit returns k1, k2 with k ≡ k1 + k2·λ (mod n) and |k1|, |k2| <
