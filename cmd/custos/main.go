@@ -5,12 +5,24 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
 
 func main() {
+	// CUSTOS_CPUPROFILE_DIR makes any custos process write a CPU profile
+	// there when it exits: how the cluster benchmark is profiled.
+	if dir := os.Getenv("CUSTOS_CPUPROFILE_DIR"); dir != "" {
+		if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("custos-%d.prof", os.Getpid()))); err == nil {
+			if err := pprof.StartCPUProfile(f); err == nil {
+				defer pprof.StopCPUProfile()
+			}
+		}
+	}
 	if err := newRoot().Execute(); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "custos:", err)
 		os.Exit(1)
 	}

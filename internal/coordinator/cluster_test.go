@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -41,7 +42,37 @@ type testCluster struct {
 	mkNode  func(id string, misbehave func(*frost.SignatureShare))
 }
 
+// clusterOptions let a test play a malicious coordinator and watch what
+// the nodes report.
+type clusterOptions struct {
+	tamper func(to string, frame []byte) [][]byte
+	events *nodeEvents
+}
+
+type nodeEvents struct {
+	mu sync.Mutex
+	m  map[string][]string
+}
+
+func (e *nodeEvents) hook(node string) func(kind, detail string) {
+	return func(kind, detail string) {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		e.m[node] = append(e.m[node], kind+":"+detail)
+	}
+}
+
+func (e *nodeEvents) of(node string) []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.m[node])
+}
+
 func newTestCluster(t *testing.T, n int) *testCluster {
+	return newTestClusterWith(t, n, clusterOptions{})
+}
+
+func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	t.Helper()
 	ctx, cancelAll := context.WithCancel(context.Background())
 	t.Cleanup(cancelAll)
@@ -63,7 +94,7 @@ func newTestCluster(t *testing.T, n int) *testCluster {
 		t.Fatal(err)
 	}
 	coord, err := coordinator.New(coordinator.Config{
-		Roster: r, Store: coordinator.NewMemoryStore(), RoundTimeout: 2 * time.Second, MaxAttempts: 3,
+		Roster: r, Store: coordinator.NewMemoryStore(), RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)
 			if v := md.Get("x-test-node"); len(v) == 1 {
@@ -106,8 +137,12 @@ func newTestCluster(t *testing.T, n int) *testCluster {
 			}
 			tc.stores[name] = st
 		}
+		var events func(string, string)
+		if opts.events != nil {
+			events = opts.events.hook(name)
+		}
 		nd, err := node.New(node.Config{ID: name, Store: st, Identity: ids[name], Roster: r,
-			AuthKeys: []ed25519.PublicKey{authKey.Public().(ed25519.PublicKey)}, Misbehave: misbehave})
+			AuthKeys: []ed25519.PublicKey{authKey.Public().(ed25519.PublicKey)}, Misbehave: misbehave, Events: events})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -219,7 +254,6 @@ func TestPlacementRule(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
 
 func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 	tc := newTestCluster(t, 5)

@@ -42,6 +42,10 @@ type Config struct {
 	PeerNode func(ctx context.Context) (string, error)
 	// Events, if set, is told about ceremonies (for metrics).
 	Events Events
+	// Tamper exists for tests that play a malicious coordinator (the
+	// daemons never set it): it may rewrite, drop or multiply every frame
+	// on its way to a node.
+	Tamper func(to string, frame []byte) [][]byte
 }
 
 // Events receives ceremony outcomes for metrics.
@@ -300,7 +304,19 @@ func (c *Coordinator) control(node string, ctl *wire.Control) bool {
 	if err != nil {
 		return false
 	}
-	return cn.send(fr)
+	return c.sendTo(cn, fr)
+}
+
+// sendTo sends a frame to a connected node (through Tamper in tests).
+func (c *Coordinator) sendTo(cn *conn, frame []byte) bool {
+	if c.cfg.Tamper == nil {
+		return cn.send(frame)
+	}
+	ok := true
+	for _, f := range c.cfg.Tamper(cn.node, frame) {
+		ok = cn.send(f) && ok
+	}
+	return ok
 }
 
 // authentic checks that an envelope comes from the node that sent it,

@@ -179,7 +179,7 @@ func (c *Coordinator) relay(cer *ceremony, ev event) {
 		for id, node := range cer.nodeOf {
 			if id != ev.env.Sender {
 				if cn := c.connOf(node); cn != nil {
-					cn.send(ev.raw)
+					c.sendTo(cn, ev.raw)
 				}
 			}
 		}
@@ -187,7 +187,7 @@ func (c *Coordinator) relay(cer *ceremony, ev event) {
 	}
 	if node, ok := cer.nodeOf[ev.env.Recipient]; ok {
 		if cn := c.connOf(node); cn != nil {
-			cn.send(ev.raw)
+			c.sendTo(cn, ev.raw)
 		}
 	}
 }

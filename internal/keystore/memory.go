@@ -354,6 +354,30 @@ func (m *memoryStore) consume(kind, keyID, id string) (*Secret, error) {
 	return sec, nil
 }
 
+func (m *memoryStore) RecordNonceUses(ctx context.Context, uses []NonceUse) []error {
+	errs := make([]error, len(uses))
+	if err := m.lock(); err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("keystore: record nonce use: %w", err)
+		}
+		return errs
+	}
+	defer m.mu.Unlock()
+	for i, u := range uses {
+		if err := validOneTime(u.KeyID, u.ID, nil); err != nil {
+			errs[i] = fmt.Errorf("keystore: record nonce use: %w", err)
+			continue
+		}
+		k := oneTimeKey{kindNonce, u.KeyID, u.ID}
+		if _, ok := m.oneTime[k]; ok {
+			errs[i] = fmt.Errorf("keystore: record nonce use %q/%q: %w", u.KeyID, u.ID, ErrNonceUsed)
+			continue
+		}
+		m.oneTime[k] = &memOneTime{consumed: true}
+	}
+	return errs
+}
+
 func (m *memoryStore) UnusedPresignatures(ctx context.Context, keyID string) (int, error) {
 	if err := m.lock(); err != nil {
 		return 0, fmt.Errorf("keystore: unused presignatures: %w", err)

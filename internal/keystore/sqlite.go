@@ -560,6 +560,40 @@ func (st *sqliteStore) consume(ctx context.Context, kind, keyID, id string) (*Se
 	return sec, nil
 }
 
+func (st *sqliteStore) RecordNonceUses(ctx context.Context, uses []NonceUse) []error {
+	errs := make([]error, len(uses))
+	for i, u := range uses {
+		if err := validOneTime(u.KeyID, u.ID, nil); err != nil {
+			errs[i] = fmt.Errorf("keystore: record nonce use: %w", err)
+		}
+	}
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		now := st.stamp()
+		for i, u := range uses {
+			if errs[i] != nil {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, `INSERT INTO one_time (kind, key_id, id, sealed, created_at, consumed_at)
+				VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`, kindNonce, u.KeyID, u.ID, now, now)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				errs[i] = fmt.Errorf("keystore: record nonce use %q/%q: %w", u.KeyID, u.ID, ErrNonceUsed)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("keystore: record nonce use: %w", err)
+			}
+		}
+	}
+	return errs
+}
+
 func (st *sqliteStore) UnusedPresignatures(ctx context.Context, keyID string) (int, error) {
 	if err := st.check(); err != nil {
 		return 0, fmt.Errorf("keystore: unused presignatures: %w", err)

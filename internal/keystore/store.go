@@ -44,6 +44,13 @@ type Store interface {
 	// ConsumeNonce durably marks the nonce consumed, then returns it.
 	// ErrNonceUsed if it was consumed before, ErrNotFound if unknown.
 	ConsumeNonce(ctx context.Context, keyID, nonceID string) (*Secret, error)
+	// RecordNonceUses durably records, in one transaction (one fsync for
+	// the whole batch), that each nonce id was used: a node that keeps a
+	// FROST nonce in memory only records its use here before it sends the
+	// share computed from it. Each use gets its own result: ErrNonceUsed if
+	// the id was recorded or stored before. Many concurrent signers share
+	// one commit (group commit).
+	RecordNonceUses(ctx context.Context, uses []NonceUse) []error
 	// PutPresignature and ConsumePresignature are the same for CGGMP
 	// presignatures, in their own id space.
 	PutPresignature(ctx context.Context, keyID, presigID string, secret []byte) error
@@ -85,6 +92,9 @@ var (
 	// written by a newer version.
 	ErrSchema = errors.New("unsupported schema")
 )
+
+// NonceUse names one nonce of one key.
+type NonceUse struct{ KeyID, ID string }
 
 // ShareStatus is the lifecycle state of a share epoch.
 type ShareStatus string

@@ -43,7 +43,7 @@ func (n *Node) startKeygen(ctx context.Context, sid [32]byte, c *wire.Control, s
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "bad-request", err)
 	}
-	s := &session{id: sid, kind: c.Kind, keyID: c.KeyID, suite: suite, self: self, byID: byID,
+	s := &session{created: n.cfg.Now(), id: sid, kind: c.Kind, keyID: c.KeyID, suite: suite, self: self, byID: byID,
 		keygen: &keygenState{nodes: make(map[uint16]string, len(byID)), scheme: c.Scheme}}
 	for id, p := range byID {
 		s.keygen.nodes[id] = p.ID

@@ -10,10 +10,11 @@
 // accepts protocol messages only in envelopes signed by a node of its pinned
 // roster under the party id that node holds in the session, decrypts
 // point-to-point payloads sealed to its own HPKE key, and drops replays,
-// messages of other sessions and rounds. A FROST nonce is written to the
-// keystore before its commitment leaves the node and is consumed in a
-// committed transaction before the signature share computed from it is
-// sent; after a crash the node never reuses one.
+// messages of other sessions and rounds. A FROST nonce lives only in the
+// node's memory and signs at most once; its use is recorded in the
+// keystore in a committed transaction before the signature share computed
+// from it is sent. After a crash the nonce is gone (never reused), and its
+// id, if it was used, stays recorded.
 package node
 
 import (
@@ -60,9 +61,12 @@ type Node struct {
 	cfg   Config
 	guard *envelope.Guard
 
-	mu       sync.Mutex
-	sessions map[[32]byte]*session
-	shares   map[string]*storedShare // parsed active shares by key id
+	uses useLog
+
+	mu        sync.Mutex
+	sessions  map[[32]byte]*session
+	lastSweep time.Time
+	shares    map[string]*storedShare // parsed active shares by key id
 }
 
 // New checks cfg and returns a node.
@@ -92,6 +96,7 @@ func New(cfg Config) (*Node, error) {
 	return &Node{
 		cfg:      cfg,
 		guard:    envelope.NewGuard(envelope.GuardConfig{Lookahead: 2}),
+		uses:     useLog{store: cfg.Store},
 		sessions: make(map[[32]byte]*session),
 		shares:   make(map[string]*storedShare),
 	}, nil
@@ -146,6 +151,7 @@ func (n *Node) control(ctx context.Context, c *wire.Control, send Send) error {
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "malformed", err)
 	}
+	n.sweep()
 	switch c.Kind {
 	case wire.ControlKeygen:
 		return n.startKeygen(ctx, sid, c, send)
@@ -179,15 +185,16 @@ func (n *Node) sendEnvelope(send Send, env *envelope.Envelope) error {
 
 // session is the node's state for one ceremony.
 type session struct {
-	mu     sync.Mutex
-	id     [32]byte
-	kind   string
-	keyID  string
-	suite  *frost.Suite
-	self   uint16
-	byID   map[uint16]roster.Peer
-	keygen *keygenState
-	sign   *signState
+	mu      sync.Mutex
+	created time.Time
+	id      [32]byte
+	kind    string
+	keyID   string
+	suite   *frost.Suite
+	self    uint16
+	byID    map[uint16]roster.Peer
+	keygen  *keygenState
+	sign    *signState
 }
 
 func (n *Node) getSession(sid [32]byte) *session {
@@ -198,9 +205,38 @@ func (n *Node) getSession(sid [32]byte) *session {
 
 func (n *Node) endSession(sid [32]byte) {
 	n.mu.Lock()
+	s := n.sessions[sid]
 	delete(n.sessions, sid)
 	n.mu.Unlock()
 	n.guard.CloseSession(sid)
+	if s != nil && s.sign != nil {
+		s.sign.nonces.Destroy()
+	}
+}
+
+// sessionTTL bounds how long a node keeps a session the coordinator
+// abandoned (it never sent round two, or a cancel).
+const sessionTTL = 10 * time.Minute
+
+// sweep forgets abandoned sessions, at most once a second.
+func (n *Node) sweep() {
+	now := n.cfg.Now()
+	n.mu.Lock()
+	if now.Sub(n.lastSweep) < time.Second {
+		n.mu.Unlock()
+		return
+	}
+	n.lastSweep = now
+	var old [][32]byte
+	for id, s := range n.sessions {
+		if now.Sub(s.created) > sessionTTL {
+			old = append(old, id)
+		}
+	}
+	n.mu.Unlock()
+	for _, id := range old {
+		n.endSession(id)
+	}
 }
 
 // parties checks a session's party list against the roster and finds this

@@ -18,7 +18,7 @@ type signState struct {
 	share      *storedShare
 	message    []byte
 	merkleRoot []byte
-	commitment frost.Commitment
+	nonces     *frost.Nonces
 	nonceID    string
 }
 
@@ -29,8 +29,8 @@ const (
 )
 
 // signCommit is FROST round one behind the verification gate: the node
-// checks the bundle and the signer set, draws nonces, stores them in the
-// keystore, then sends its commitment.
+// checks the bundle and the signer set, draws nonces (kept in memory only)
+// and sends its commitment.
 func (n *Node) signCommit(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
 	b, err := bundle.Parse(c.Bundle)
 	if err != nil {
@@ -69,31 +69,19 @@ func (n *Node) signCommit(ctx context.Context, sid [32]byte, c *wire.Control, se
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "internal", err)
 	}
-	nb, err := frost.MarshalNonces(nonces)
-	if err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "internal", err)
-	}
-	nonceID := hex.EncodeToString(sid[:])
-	// Persist, then send: the nonce exists in the keystore before its
-	// commitment leaves the node.
-	err = n.cfg.Store.PutNonce(ctx, c.KeyID, nonceID, nb)
-	clear(nb)
-	nonces.Destroy()
-	if err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "keystore", err)
-	}
-	s := &session{id: sid, kind: c.Kind, keyID: c.KeyID, suite: suite, self: self, byID: byID,
+	s := &session{created: n.cfg.Now(), id: sid, kind: c.Kind, keyID: c.KeyID, suite: suite, self: self, byID: byID,
 		sign: &signState{share: st, message: bytes.Clone(c.Message), merkleRoot: b.MerkleRoot,
-			commitment: nonces.Commitment(), nonceID: nonceID}}
+			nonces: nonces, nonceID: hex.EncodeToString(sid[:])}}
 	n.mu.Lock()
 	if n.sessions[sid] != nil {
 		n.mu.Unlock()
+		nonces.Destroy()
 		return n.refuse(send, c.Session, c.KeyID, "replay", errors.New("session id already in use"))
 	}
 	n.sessions[sid] = s
 	n.mu.Unlock()
 	hdr := envelope.Header{Session: sid, Protocol: scheme.SignProtocol(suite), Round: signRoundCommit, Sender: self, Kind: 1}
-	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalCommitment(suite, s.sign.commitment))
+	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalCommitment(suite, nonces.Commitment()))
 	if err != nil {
 		return err
 	}
@@ -101,7 +89,7 @@ func (n *Node) signCommit(ctx context.Context, sid [32]byte, c *wire.Control, se
 }
 
 // signPackage is FROST round two: the node checks the package against what
-// it agreed to in round one, consumes its nonce durably, and only then
+// it agreed to in round one, records the nonce's use durably, and only then
 // computes and sends its share.
 func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
 	s := n.getSession(sid)
@@ -112,6 +100,7 @@ func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, s
 	defer s.mu.Unlock()
 	defer n.endSession(sid)
 	st := s.sign
+	defer st.nonces.Destroy() // whatever happens, these nonces never sign again
 	pkg, err := frost.ParseSigningPackage(s.suite, c.Package)
 	if err != nil {
 		return n.refuse(send, c.Session, s.keyID, "bad-package", err)
@@ -124,20 +113,14 @@ func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, s
 			return n.refuse(send, c.Session, s.keyID, "bad-package", fmt.Errorf("commitment from party %d, not in the announced signer set", cm.ID))
 		}
 	}
-	sec, err := n.cfg.Store.ConsumeNonce(ctx, s.keyID, st.nonceID)
-	if err != nil {
+	if st.nonces.Used() {
+		return n.refuse(send, c.Session, s.keyID, "nonce", frost.ErrNonceReused)
+	}
+	// Persist, then send: the use is on disk before the share exists.
+	if err := n.uses.record(ctx, s.keyID, st.nonceID); err != nil {
 		return n.refuse(send, c.Session, s.keyID, "nonce", err)
 	}
-	nonces, err := frost.ParseNonces(sec.Bytes())
-	sec.Destroy()
-	if err != nil {
-		return n.refuse(send, c.Session, s.keyID, "nonce", err)
-	}
-	if !nonces.Commitment().Equal(st.commitment) {
-		nonces.Destroy()
-		return n.refuse(send, c.Session, s.keyID, "nonce", errors.New("stored nonce does not match the session's commitment"))
-	}
-	z, err := frost.Sign(st.share.share, nonces, st.message, pkg)
+	z, err := frost.Sign(st.share.share, st.nonces, st.message, pkg)
 	if err != nil {
 		return n.refuse(send, c.Session, s.keyID, "bad-package", err)
 	}

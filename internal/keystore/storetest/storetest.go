@@ -29,6 +29,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"nonces and presignatures have separate id spaces", testOneTimeNamespaces},
 		{"concurrent consumers of one nonce: exactly one wins", func(t *testing.T, s keystore.Store) { testConcurrentConsume(t, nonceOps(s)) }},
 		{"concurrent consumers of one presignature: exactly one wins", func(t *testing.T, s keystore.Store) { testConcurrentConsume(t, presigOps(s)) }},
+		{"nonce uses are recorded once, in batches", testRecordNonceUses},
 		{"unused presignatures are counted", testUnusedPresignatures},
 		{"blobs are stored, listed and deleted", testBlobs},
 		{"secrets print redacted", testRedaction},
@@ -340,4 +341,23 @@ func testClosed(t *testing.T, s keystore.Store) {
 	wantErr(t, "consume after close", err, keystore.ErrClosed)
 	_, _, err = s.Identity(ctx)
 	wantErr(t, "identity after close", err, keystore.ErrClosed)
+}
+
+func testRecordNonceUses(t *testing.T, s keystore.Store) {
+	ctx := context.Background()
+	must(t, "put nonce", s.PutNonce(ctx, "k", "stored", []byte("secret")))
+	errs := s.RecordNonceUses(ctx, []keystore.NonceUse{{KeyID: "k", ID: "a"}, {KeyID: "k", ID: "b"}, {KeyID: "k", ID: "a"}, {KeyID: "k", ID: "stored"}, {KeyID: "", ID: "x"}})
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("fresh uses refused: %v %v", errs[0], errs[1])
+	}
+	wantErr(t, "the same id twice in one batch", errs[2], keystore.ErrNonceUsed)
+	wantErr(t, "an id that holds a stored nonce", errs[3], keystore.ErrNonceUsed)
+	wantErr(t, "an empty key id", errs[4], keystore.ErrInvalid)
+	errs = s.RecordNonceUses(ctx, []keystore.NonceUse{{KeyID: "k", ID: "b"}})
+	wantErr(t, "an id used in an earlier batch", errs[0], keystore.ErrNonceUsed)
+	wantErr(t, "putting a nonce whose id was used", s.PutNonce(ctx, "k", "a", []byte("s")), keystore.ErrNonceUsed)
+	// Other keys have their own id space.
+	if errs := s.RecordNonceUses(ctx, []keystore.NonceUse{{KeyID: "k2", ID: "a"}}); errs[0] != nil {
+		t.Fatalf("another key's id refused: %v", errs[0])
+	}
 }

@@ -1,0 +1,189 @@
+package bench
+
+import (
+	"context"
+	"crypto/ed25519"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/custos-mpc/custos/internal/bundle"
+	"github.com/custos-mpc/custos/internal/localcluster"
+	"github.com/custos-mpc/custos/internal/wire"
+)
+
+// ClusterConfig selects what `custos bench cluster` runs.
+type ClusterConfig struct {
+	Scheme      string
+	Threshold   int
+	Parties     int
+	Concurrency int
+	Duration    time.Duration
+	// Bin and Dir start a local cluster of processes; alternatively Admin
+	// and AuthKey drive a running one.
+	Bin, Dir string
+	Admin    *wire.AdminClient
+	AuthKey  ed25519.PrivateKey
+	Progress func(elapsed time.Duration, signatures int64)
+}
+
+// ProcessMemory is one process's resident memory at the start and end of
+// the measured run and its peak.
+type ProcessMemory struct {
+	Name    string  `json:"name"`
+	StartMB float64 `json:"rss_start_mb"`
+	EndMB   float64 `json:"rss_end_mb"`
+	PeakMB  float64 `json:"rss_peak_mb"`
+}
+
+// ClusterResult is the JSON object of `custos bench cluster --json`.
+type ClusterResult struct {
+	Scheme      string          `json:"scheme"`
+	Threshold   int             `json:"threshold"`
+	Parties     int             `json:"parties"`
+	Concurrency int             `json:"concurrency"`
+	DurationS   float64         `json:"duration_s"`
+	Signatures  int64           `json:"signatures"`
+	Errors      int64           `json:"errors"`
+	SigPerS     float64         `json:"sig_per_s"`
+	P50Ms       float64         `json:"p50_ms"`
+	P99Ms       float64         `json:"p99_ms"`
+	MaxRSSMB    float64         `json:"max_rss_mb"`
+	Processes   []ProcessMemory `json:"processes,omitempty"`
+}
+
+// Cluster drives signing through a coordinator and nodes for the duration.
+func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
+	if cfg.Concurrency < 1 || cfg.Duration <= 0 || cfg.Threshold < 1 || cfg.Threshold > cfg.Parties {
+		return nil, errors.New("bench: cluster needs concurrency ≥ 1, a positive duration and 1 ≤ threshold ≤ parties")
+	}
+	var lc *localcluster.Cluster
+	admin := cfg.Admin
+	authKey := cfg.AuthKey
+	if admin == nil {
+		var err error
+		lc, err = localcluster.Start(cfg.Bin, cfg.Dir, localcluster.Options{Nodes: cfg.Parties})
+		if err != nil {
+			return nil, err
+		}
+		defer lc.Stop()
+		a, closeFn, err := lc.Admin()
+		if err != nil {
+			return nil, err
+		}
+		defer closeFn()
+		admin, authKey = &a, lc.AuthKey
+		if err := lc.WaitOnline(ctx, a); err != nil {
+			return nil, err
+		}
+	}
+	info, err := admin.CreateKey(ctx, &wire.CreateKeyRequest{Scheme: cfg.Scheme, Threshold: cfg.Threshold})
+	if err != nil {
+		return nil, fmt.Errorf("bench: create key: %w", err)
+	}
+	if len(info.Parties) != cfg.Parties {
+		return nil, fmt.Errorf("bench: key has %d holders, want %d (are all nodes online?)", len(info.Parties), cfg.Parties)
+	}
+	signOne := func(ctx context.Context, seq uint64) error {
+		msg := make([]byte, 32)
+		binary.BigEndian.PutUint64(msg, seq)
+		b := &bundle.Bundle{RequestID: fmt.Sprintf("bench-%d", seq), KeyID: info.KeyID, NotAfter: time.Now().Add(time.Minute), Messages: [][]byte{msg}}
+		if err := b.Sign(authKey); err != nil {
+			return err
+		}
+		raw, err := b.Marshal()
+		if err != nil {
+			return err
+		}
+		_, err = admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: raw})
+		return err
+	}
+	// Warm up connections and caches.
+	for i := 0; i < cfg.Concurrency; i++ {
+		if err := signOne(ctx, uint64(1<<62+i)); err != nil {
+			return nil, fmt.Errorf("bench: warm-up signature: %w", err)
+		}
+	}
+	mem := map[string]*ProcessMemory{}
+	if lc != nil {
+		for _, m := range lc.Memory() {
+			mem[m.Name] = &ProcessMemory{Name: m.Name, StartMB: m.RSSMiB}
+		}
+	}
+	var (
+		seq       atomic.Uint64
+		count     atomic.Int64
+		errs      atomic.Int64
+		mu        sync.Mutex
+		latencies []time.Duration
+		wg        sync.WaitGroup
+	)
+	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
+	defer cancel()
+	start := time.Now()
+	for w := 0; w < cfg.Concurrency; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var local []time.Duration
+			for runCtx.Err() == nil {
+				t0 := time.Now()
+				err := signOne(ctx, seq.Add(1))
+				if runCtx.Err() != nil && err != nil {
+					break
+				}
+				if err != nil {
+					errs.Add(1)
+					continue
+				}
+				local = append(local, time.Since(t0))
+				count.Add(1)
+			}
+			mu.Lock()
+			latencies = append(latencies, local...)
+			mu.Unlock()
+		}()
+	}
+	if cfg.Progress != nil {
+		go func() {
+			tick := time.NewTicker(time.Second)
+			defer tick.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-tick.C:
+					cfg.Progress(time.Since(start), count.Load())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if len(latencies) == 0 {
+		return nil, errors.New("bench: no signature completed")
+	}
+	sort.Slice(latencies, func(i, j int) bool { return latencies[i] < latencies[j] })
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	res := &ClusterResult{Scheme: cfg.Scheme, Threshold: cfg.Threshold, Parties: cfg.Parties, Concurrency: cfg.Concurrency,
+		DurationS: elapsed.Seconds(), Signatures: count.Load(), Errors: errs.Load(),
+		SigPerS: float64(count.Load()) / elapsed.Seconds(),
+		P50Ms:   ms(latencies[len(latencies)/2]), P99Ms: ms(latencies[(len(latencies)*99)/100])}
+	if lc != nil {
+		for _, m := range lc.Memory() {
+			pm := mem[m.Name]
+			if pm == nil {
+				pm = &ProcessMemory{Name: m.Name}
+			}
+			pm.EndMB, pm.PeakMB = m.RSSMiB, m.PeakRSSMiB
+			res.MaxRSSMB = max(res.MaxRSSMB, m.PeakRSSMiB)
+			res.Processes = append(res.Processes, *pm)
+		}
+		sort.Slice(res.Processes, func(i, j int) bool { return res.Processes[i].Name < res.Processes[j].Name })
+	}
+	return res, nil
+}
