@@ -52,6 +52,7 @@ type Config struct {
 type Events interface {
 	CeremonyStarted(protocol string)
 	CeremonyCompleted(protocol string, d time.Duration)
+	RoundCompleted(protocol string, round int, d time.Duration)
 	CeremonyAborted(protocol, reason string)
 	Blamed(node string)
 	NodesOnline(n int)
@@ -59,11 +60,12 @@ type Events interface {
 
 type noEvents struct{}
 
-func (noEvents) CeremonyStarted(string)                  {}
-func (noEvents) CeremonyCompleted(string, time.Duration) {}
-func (noEvents) CeremonyAborted(string, string)          {}
-func (noEvents) Blamed(string)                           {}
-func (noEvents) NodesOnline(int)                         {}
+func (noEvents) CeremonyStarted(string)                    {}
+func (noEvents) CeremonyCompleted(string, time.Duration)   {}
+func (noEvents) RoundCompleted(string, int, time.Duration) {}
+func (noEvents) CeremonyAborted(string, string)            {}
+func (noEvents) Blamed(string)                             {}
+func (noEvents) NodesOnline(int)                           {}
 
 // Coordinator serves node streams and the admin API.
 type Coordinator struct {

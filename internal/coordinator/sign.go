@@ -172,6 +172,8 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 	if err != nil {
 		return abort("round1", culprits, blamed, err)
 	}
+	c.cfg.Events.RoundCompleted(protocol, 1, time.Since(start))
+	round2 := time.Now()
 	pkg := &frost.SigningPackage{Message: req.Message}
 	for _, p := range signers {
 		pkg.Commitments = append(pkg.Commitments, commitments[p.ID])
@@ -202,6 +204,7 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 	if err != nil {
 		return abort("round2", culprits, blamed, err)
 	}
+	c.cfg.Events.RoundCompleted(protocol, 2, time.Since(round2))
 	list := make([]frost.SignatureShare, 0, len(shares))
 	for _, p := range signers {
 		list = append(list, shares[p.ID])

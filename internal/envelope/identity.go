@@ -22,9 +22,9 @@ const (
 	PublicIdentitySize = 1 + ed25519.PublicKeySize + x25519Size
 )
 
-// The HPKE suite: DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, ChaCha20-Poly1305.
+// The HPKE suite: DHKEM(X25519, HKDF-SHA256) (the KEM of the keys made by
+// hpke.NewDHKEMPrivateKey over X25519), HKDF-SHA256, ChaCha20-Poly1305.
 var (
-	suiteKEM  = hpke.DHKEM(ecdh.X25519())
 	suiteKDF  = hpke.HKDFSHA256()
 	suiteAEAD = hpke.ChaCha20Poly1305()
 )

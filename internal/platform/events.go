@@ -1,6 +1,7 @@
 package platform
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/custos-mpc/custos/internal/obs"
@@ -10,9 +11,11 @@ import (
 type coordEvents struct{ m *obs.Metrics }
 
 func (e coordEvents) CeremonyStarted(p string) { e.m.CeremoniesStarted.WithLabelValues(p).Inc() }
-func (e coordEvents) CeremonyCompleted(p string, d time.Duration) {
+func (e coordEvents) CeremonyCompleted(p string, _ time.Duration) {
 	e.m.CeremoniesCompleted.WithLabelValues(p).Inc()
-	e.m.RoundDuration.WithLabelValues(p, "all").Observe(d.Seconds())
+}
+func (e coordEvents) RoundCompleted(p string, round int, d time.Duration) {
+	e.m.RoundDuration.WithLabelValues(p, strconv.Itoa(round)).Observe(d.Seconds())
 }
 func (e coordEvents) CeremonyAborted(p, reason string) {
 	e.m.CeremoniesAborted.WithLabelValues(p, reason).Inc()

@@ -78,9 +78,12 @@ func verifyIndependently(t *testing.T, s *Suite, pub *PublicKey, msg, sig, merkl
 			if Rx == nil || Px == nil {
 				t.Fatal("crypto/elliptic cannot decode the points")
 			}
-			lx, ly := curve.ScalarBaseMult(sig[33:])
-			cx, cy := curve.ScalarMult(Px, Py, c)
-			rx, ry := curve.Add(cx, cy, Rx, Ry)
+			// crypto/elliptic's low-level API is deprecated for new
+			// protocols; here it is exactly the independent arithmetic
+			// a verification check wants.
+			lx, ly := curve.ScalarBaseMult(sig[33:]) //lint:ignore SA1019 independent check
+			cx, cy := curve.ScalarMult(Px, Py, c)    //lint:ignore SA1019 independent check
+			rx, ry := curve.Add(cx, cy, Rx, Ry)      //lint:ignore SA1019 independent check
 			if lx.Cmp(rx) != 0 || ly.Cmp(ry) != 0 {
 				t.Fatal("crypto/elliptic check fails")
 			}

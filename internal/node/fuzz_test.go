@@ -1,0 +1,76 @@
+package node
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
+	"testing"
+
+	"github.com/custos-mpc/custos/internal/envelope"
+	"github.com/custos-mpc/custos/internal/keystore"
+	"github.com/custos-mpc/custos/internal/roster"
+	"github.com/custos-mpc/custos/internal/sealer"
+	"github.com/custos-mpc/custos/internal/wire"
+)
+
+func testNode(t testing.TB) *Node {
+	t.Helper()
+	pass, _ := sealer.NewPassphrase([]byte("fuzz"))
+	s, err := sealer.NewPassphraseSealer(pass, sealer.TestArgon2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := keystore.NewMemory(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []roster.Entry
+	var self *envelope.Identity
+	for _, name := range []string{"node-1", "node-2", "node-3"} {
+		id, _ := envelope.NewIdentity(rand.Reader)
+		if self == nil {
+			self = id
+		}
+		entries = append(entries, roster.Entry{ID: name, Operator: "op-" + name, TrustDomain: "dc-" + name, Identity: hex.EncodeToString(id.Public().Marshal())})
+	}
+	r, err := roster.New(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	n, err := New(Config{ID: "node-1", Store: st, Identity: self, Roster: r, AuthKeys: []ed25519.PublicKey{pub}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// FuzzHandleFrame: no frame from the coordinator, however malformed, panics
+// a node; what the node sends back is always a well-formed frame.
+func FuzzHandleFrame(f *testing.F) {
+	n := testNode(f)
+	sid := make([]byte, 32)
+	for _, c := range []*wire.Control{
+		{Kind: wire.ControlKeygen, Session: sid, KeyID: "k", Scheme: "frost-ed25519", Threshold: 2,
+			Parties: []wire.Party{{ID: 1, Node: "node-1"}, {ID: 2, Node: "node-2"}, {ID: 3, Node: "node-3"}}},
+		{Kind: wire.ControlSignCommit, Session: sid, KeyID: "k", Bundle: []byte("CSBN"), Message: []byte("m")},
+		{Kind: wire.ControlSignPackage, Session: sid, KeyID: "k", Package: []byte{1, 1}},
+		{Kind: wire.ControlCancel, Session: sid},
+	} {
+		b, _ := wire.EncodeJSON(wire.FrameControl, c)
+		f.Add(b)
+	}
+	f.Add(append([]byte{1, wire.FrameEnvelope, 1}, make([]byte, 40)...))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		send := func(fr []byte) error {
+			if _, err := wire.ParseFrame(fr); err != nil {
+				t.Fatalf("node sent a malformed frame: %v", err)
+			}
+			return nil
+		}
+		if err := n.HandleFrame(context.Background(), raw, send); err != nil {
+			t.Fatalf("HandleFrame returned a transport error for peer input: %v", err)
+		}
+	})
+}
