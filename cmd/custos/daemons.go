@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"strconv"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/custos-mpc/custos/internal/config"
+	"github.com/custos-mpc/custos/internal/keystore"
 	"github.com/custos-mpc/custos/internal/obs"
 	"github.com/custos-mpc/custos/internal/pki"
 	"github.com/custos-mpc/custos/internal/platform"
@@ -231,6 +233,49 @@ adds the entry to that roster file. Put the node's certificate (from
 	f.StringVar(&rosterPath, "roster", "", "roster file to add this node to")
 	f.StringVar(&passFile, "passphrase-file", "", "file holding the keystore passphrase (mode 0600)")
 	f.StringVar(&passEnv, "passphrase-env", "", "environment variable holding the keystore passphrase")
-	cmd.AddCommand(initCmd)
+	var count, bits int
+	primesCmd := &cobra.Command{
+		Use:   "primes",
+		Short: "Pre-generate safe primes for Paillier keys into the node's sealed pool",
+		Long: `primes tops up the node's pool of safe primes (kept sealed in its
+keystore) to --count, showing progress, so that threshold-ECDSA auxiliary
+info does not wait on prime search. Each prime is saved as soon as it is
+found; interrupting keeps what was found. All cores are used.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfgPath == "" {
+				return errors.New("node primes: --config is required")
+			}
+			cfg, err := config.LoadNode(cfgPath)
+			if err != nil {
+				return err
+			}
+			s, err := nodeSealer(cfg)
+			if err != nil {
+				return err
+			}
+			st, err := keystore.Open(platform.KeystorePath(cfg), s)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			start := time.Now()
+			errOut := cmd.ErrOrStderr()
+			n, err := platform.FillPrimePool(ctx, st, bits, count, func(have, want int) {
+				fmt.Fprintf(errOut, "\rsafe primes (%d bits): %d/%d  %s", bits, have, want, time.Since(start).Round(time.Second))
+			})
+			fmt.Fprintln(errOut)
+			if err != nil {
+				return fmt.Errorf("node primes: stopped with %d primes in the pool: %w", n, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "pool holds %d safe primes of %d bits\n", n, bits)
+			return nil
+		},
+	}
+	primesCmd.Flags().StringVar(&cfgPath, "config", "", "node configuration file (YAML)")
+	primesCmd.Flags().IntVar(&count, "count", 8, "primes the pool should hold (two per Paillier key, two per ring-Pedersen modulus)")
+	primesCmd.Flags().IntVar(&bits, "bits", 1024, "prime size (half the Paillier modulus)")
+	cmd.AddCommand(initCmd, primesCmd)
 	return cmd
 }

@@ -128,6 +128,11 @@ func newProcessCluster(t *testing.T, n int) *cluster {
 	for i := 1; i <= n; i++ {
 		os.WriteFile(filepath.Join(dir, fmt.Sprintf("node-%d", i), "roster.json"), roster, 0o644)
 	}
+	// Safe primes for Paillier keys are pre-generated into the node's
+	// sealed pool (small ones here, to keep the test fast).
+	if out := c.run("node", "primes", "--config", filepath.Join(dir, "node-1", "node.yaml"), "--count", "2", "--bits", "256"); !strings.Contains(out, "pool holds 2 safe primes") {
+		t.Fatalf("node primes: %q", out)
+	}
 	c.start("coordinator", "coordinator", "--config", cfgPath)
 	for i := 1; i <= n; i++ {
 		c.startNode(i)
