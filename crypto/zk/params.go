@@ -35,13 +35,20 @@ func NewParams(g group.Group) Params {
 }
 
 // Validate checks that p is usable: a group, ℓ at least the bit length of
-// the group order (witnesses are group scalars), ε ≥ ℓ (the paper takes
-// 2ℓ), ℓ' ≥ ℓ and a repetition count in [1, 256].
+// the group order (witnesses are group scalars), ε ≥ ℓ + 128 (statistical
+// zero knowledge of the masked responses; the paper takes ε = 2ℓ),
+// ℓ' ≥ 2ℓ + ε + 128 (the bound on the Π^aff-g masks that hides the
+// product; the paper takes 5ℓ), and a repetition count in [1, 256].
+//
+// The repetition count's floor is 1 only so unit tests can run the
+// binary-challenge proofs fast; protocol engines must use NewParams
+// (128 repetitions, soundness error 2^-128).
 func (p Params) Validate() error {
 	if p.Group == nil {
 		return errors.New("zk: invalid parameters: no group")
 	}
-	if p.L < p.Group.Order().BitLen() || p.Epsilon < p.L || p.LPrime < p.L {
+	const stat = 128
+	if p.L < p.Group.Order().BitLen() || p.Epsilon < p.L+stat || p.LPrime < 2*p.L+p.Epsilon+stat {
 		return fmt.Errorf("zk: invalid parameters: ℓ=%d ℓ'=%d ε=%d for a %d-bit group", p.L, p.LPrime, p.Epsilon, p.Group.Order().BitLen())
 	}
 	if p.L+p.Epsilon > 1<<14 || p.LPrime+p.Epsilon > 1<<14 {

@@ -60,6 +60,10 @@ type Statement struct {
 	YBits   int
 }
 
+// maxYBitsSlack bounds YBits above ℓ': room for the sum of up to 2^16
+// parties' masks, with room for another group's ℓ'.
+const maxYBitsSlack = 32
+
 func yBits(p zk.Params, st *Statement) int {
 	if st.YBits == 0 {
 		return p.LPrime
@@ -105,6 +109,12 @@ func checkInputs(p zk.Params, st *Statement) error {
 	}
 	if st == nil || st.Key == nil || st.K == nil || st.D == nil || st.X == nil || st.S == nil || st.G == nil {
 		return errors.New("missing input")
+	}
+	// The bound on y is the verifier's to choose (ℓ' + 1 + ⌈log2 n⌉ for
+	// the sum of n masks); never a peer's. A cap keeps a caller that
+	// forwards a peer's value from widening the range without limit.
+	if st.YBits < 0 || st.YBits > p.LPrime+maxYBitsSlack {
+		return fmt.Errorf("y bound of %d bits exceeds ℓ'+%d", st.YBits, maxYBitsSlack)
 	}
 	for _, e := range []group.Element{st.X, st.S, st.G} {
 		if e.Group().Name() != p.Group.Name() {
