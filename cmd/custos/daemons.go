@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/config"
 	"github.com/custos-mpc/custos/internal/keystore"
 	"github.com/custos-mpc/custos/internal/obs"
@@ -275,7 +276,7 @@ found; interrupting keeps what was found. All cores are used.`,
 	}
 	primesCmd.Flags().StringVar(&cfgPath, "config", "", "node configuration file (YAML)")
 	primesCmd.Flags().IntVar(&count, "count", 8, "primes the pool should hold (two per Paillier key, two per ring-Pedersen modulus)")
-	primesCmd.Flags().IntVar(&bits, "bits", 1024, "prime size (half the Paillier modulus)")
+	primesCmd.Flags().IntVar(&bits, "bits", paillier.DefaultBits/2, "prime size (half the Paillier modulus)")
 	cmd.AddCommand(initCmd, primesCmd)
 	return cmd
 }

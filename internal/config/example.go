@@ -137,6 +137,12 @@ metrics_address: {{q .MetricsAddress}}
 # Log verbosity: debug, info, warn or error. Logs are JSON and never
 # contain secrets.
 log_level: info
+
+# Safe primes to keep ready, sealed in the keystore, for threshold-ECDSA
+# auxiliary info (two per Paillier key and two per ring-Pedersen modulus).
+# The node refills the pool while it has no ceremony to serve; prime search
+# uses every core, so 0 (off) suits nodes that hold FROST keys only.
+prime_pool: 0
 `))
 
 var coordinatorTemplate = template.Must(template.New("coordinator").Funcs(exampleFuncs).Parse(`# custos coordinator configuration (custos coordinator --config FILE).

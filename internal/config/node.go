@@ -26,6 +26,10 @@ type Node struct {
 	RosterFile     string          `yaml:"roster_file"`     // pinned public identities of every node
 	MetricsAddress string          `yaml:"metrics_address"` // /healthz and /metrics; empty disables
 	LogLevel       string          `yaml:"log_level"`       // debug | info | warn | error
+	// PrimePool is how many safe primes the node keeps ready, sealed in its
+	// keystore, for threshold-ECDSA auxiliary info; it refills the pool
+	// while idle. 0 disables.
+	PrimePool int `yaml:"prime_pool"`
 
 	// Path is the absolute path of the file the configuration came from.
 	Path string `yaml:"-"`
@@ -210,5 +214,8 @@ func (n *Node) validate() problems {
 
 	p.checkAddress("metrics_address", n.MetricsAddress, true, true)
 	p.checkLogLevel("log_level", n.LogLevel)
+	if n.PrimePool < 0 || n.PrimePool > 1024 {
+		p.addf("prime_pool", "%d not in [0, 1024]", n.PrimePool)
+	}
 	return p
 }

@@ -26,6 +26,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/custos-mpc/custos/internal/envelope"
@@ -62,6 +63,8 @@ type Node struct {
 	guard *envelope.Guard
 
 	uses useLog
+
+	lastFrame atomic.Int64 // unix nanoseconds of the last frame handled
 
 	mu        sync.Mutex
 	sessions  map[[32]byte]*session
@@ -102,6 +105,18 @@ func New(cfg Config) (*Node, error) {
 	}, nil
 }
 
+// IdleFor reports whether the node has handled no frame for at least d
+// and has no session in progress: the time for background work such as
+// prime search.
+func (n *Node) IdleFor(d time.Duration) bool {
+	if n.cfg.Now().Sub(time.Unix(0, n.lastFrame.Load())) < d {
+		return false
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return len(n.sessions) == 0
+}
+
 // Send is how the node talks back to the coordinator: it must be safe for
 // concurrent use.
 type Send func(frame []byte) error
@@ -111,6 +126,7 @@ type Send func(frame []byte) error
 // handled concurrently. Errors are reported to the coordinator as status
 // frames; HandleFrame itself returns only transport errors.
 func (n *Node) HandleFrame(ctx context.Context, raw []byte, send Send) error {
+	n.lastFrame.Store(n.cfg.Now().UnixNano())
 	f, err := wire.ParseFrame(raw)
 	if err != nil {
 		n.cfg.Log.Warn("dropped malformed frame", "err", err)

@@ -14,10 +14,12 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/config"
 	"github.com/custos-mpc/custos/internal/coordinator"
 	"github.com/custos-mpc/custos/internal/envelope"
@@ -226,6 +228,10 @@ func RunNode(ctx context.Context, cfg *config.Node, s sealer.Sealer, log *slog.L
 			return err
 		}
 		log.Info("metrics listening", "addr", addr.String())
+	}
+	if cfg.PrimePool > 0 {
+		go RefillPrimes(ctx, st, paillier.DefaultBits/2, cfg.PrimePool,
+			func() bool { return nd.IdleFor(10 * time.Second) }, 5*time.Second, log)
 	}
 	creds := credentials.NewTLS(tlsCfg)
 	return nd.Run(ctx, func(context.Context) (*grpc.ClientConn, error) {

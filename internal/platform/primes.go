@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"time"
 
 	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/keystore"
@@ -66,4 +68,38 @@ func FillPrimePool(ctx context.Context, st keystore.Store, bits, want int, progr
 		}
 	}
 	return pool.Len(), nil
+}
+
+// RefillPrimes keeps a node's sealed pool at want primes, searching only
+// while idle() holds (checked every interval and before each prime), until
+// ctx ends. Prime search uses every core, so it never competes with a
+// ceremony for long: at most one prime's search overlaps new work.
+func RefillPrimes(ctx context.Context, st keystore.Store, bits, want int, idle func() bool, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for idle() && ctx.Err() == nil {
+			pool, err := LoadPrimePool(ctx, st, bits)
+			if err != nil {
+				log.Warn("prime pool unreadable", "err", err)
+				return
+			}
+			if pool.Len() >= want {
+				break
+			}
+			n, err := FillPrimePool(ctx, st, bits, pool.Len()+1, nil)
+			if err != nil {
+				if ctx.Err() == nil {
+					log.Warn("prime search failed", "err", err)
+				}
+				break
+			}
+			log.Info("safe prime added to the pool", "bits", bits, "pool", n, "want", want)
+		}
+	}
 }

@@ -2,8 +2,11 @@ package platform
 
 import (
 	"context"
+	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/keystore"
@@ -41,4 +44,39 @@ func TestPrimePoolIsSealedAndSurvivesReopening(t *testing.T) {
 	if err != nil || !paillier.IsSafePrime(p) {
 		t.Fatalf("took %v, %v", p, err)
 	}
+}
+
+func TestRefillPrimesFillsWhileIdleOnly(t *testing.T) {
+	pass, _ := sealer.NewPassphrase([]byte("pool test"))
+	s, _ := sealer.NewPassphraseSealer(pass, sealer.TestArgon2)
+	st, err := keystore.NewMemory(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var idle atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		RefillPrimes(ctx, st, 256, 2, idle.Load, 5*time.Millisecond, slog.New(slog.DiscardHandler))
+		close(done)
+	}()
+	time.Sleep(50 * time.Millisecond)
+	if p, _ := LoadPrimePool(ctx, st, 256); p.Len() != 0 {
+		t.Fatal("primes were searched while the node was busy")
+	}
+	idle.Store(true)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p, _ := LoadPrimePool(ctx, st, 256)
+		if p.Len() == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pool has %d primes", p.Len())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cancel()
+	<-done
 }
