@@ -220,7 +220,7 @@ func signOnce(s *frost.Suite, shares map[round.PartyID]*frost.KeyShare, signers 
 	wirePkg := frost.MarshalSigningPackage(s, pkg)
 	var zs []frost.SignatureShare
 	for _, id := range signers {
-		p, err := frost.ParseSigningPackage(s, wirePkg)
+		p, err := frost.ParseSigningPackageFor(s, wirePkg, nonces[id].Commitment())
 		if err != nil {
 			return nil, nil, 0, err
 		}

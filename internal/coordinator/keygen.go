@@ -138,7 +138,7 @@ func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t
 		case ev := <-cer.in:
 			switch {
 			case ev.env != nil:
-				if !c.authentic(cer, ev) {
+				if !c.authentic(cer, ev, true) {
 					continue
 				}
 				c.relay(cer, ev)

@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/custos-mpc/custos/internal/envelope"
 	"github.com/custos-mpc/custos/internal/scheme"
 	"github.com/custos-mpc/custos/internal/wire"
 	"github.com/custos-mpc/custos/protocol/frost"
@@ -216,8 +217,12 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 			node := cer.nodeOf[uint16(id)]
 			names = append(names, node)
 			c.cfg.Events.Blamed(node)
+			reason := "invalid signature share"
+			if env, perr := envelope.Parse(evidence[uint16(id)]); perr != nil || !c.verifyEvidence(node, env) {
+				reason += " (in an envelope without a valid signature)"
+			}
 			_ = c.cfg.Store.AddBlame(ctx, &Blame{Time: time.Now().UTC(), Session: sid[:], KeyID: k.ID, Node: node,
-				Round: 2, Reason: "invalid signature share", Evidence: evidence[uint16(id)]})
+				Round: 2, Reason: reason, Evidence: evidence[uint16(id)]})
 			c.cfg.Log.Warn("blame", "key", k.ID, "culprit", node, "reason", "invalid signature share")
 		}
 		return abort("invalid-share", names, names, err)
@@ -257,10 +262,13 @@ func (c *Coordinator) collect(ctx context.Context, cer *ceremony, k *Key, accept
 				}
 				continue
 			}
-			if got[ev.node] || !c.authentic(cer, ev) {
+			if got[ev.node] || !c.authentic(cer, ev, false) {
 				continue
 			}
 			if err := accept(ev); err != nil {
+				if !c.verifyEvidence(ev.node, ev.env) {
+					err = fmt.Errorf("envelope with an invalid signature: %w", err)
+				}
 				c.cfg.Events.Blamed(ev.node)
 				_ = c.cfg.Store.AddBlame(ctx, &Blame{Time: time.Now().UTC(), Session: cer.id[:], KeyID: k.ID, Node: ev.node,
 					Round: int(ev.env.Round), Reason: err.Error(), Evidence: ev.env.Marshal()})

@@ -101,7 +101,7 @@ func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, s
 	defer n.endSession(sid)
 	st := s.sign
 	defer st.nonces.Destroy() // whatever happens, these nonces never sign again
-	pkg, err := frost.ParseSigningPackage(s.suite, c.Package)
+	pkg, err := frost.ParseSigningPackageFor(s.suite, c.Package, st.nonces.Commitment())
 	if err != nil {
 		return n.refuse(send, c.Session, s.keyID, "bad-package", err)
 	}

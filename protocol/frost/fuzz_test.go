@@ -120,3 +120,19 @@ func FuzzDKGRound1(f *testing.F) {
 		}
 	})
 }
+
+func TestParseSigningPackageForChecksOwnCommitment(t *testing.T) {
+	shares := runDKG(t, Ed25519, 2, 3)
+	n1, _ := Commit(rand.Reader, shares[1])
+	n2, _ := Commit(rand.Reader, shares[2])
+	other, _ := Commit(rand.Reader, shares[1])
+	pkg := &SigningPackage{Message: []byte("m"), Commitments: []Commitment{n1.Commitment(), n2.Commitment()}}
+	raw := MarshalSigningPackage(Ed25519, pkg)
+	got, err := ParseSigningPackageFor(Ed25519, raw, n1.Commitment())
+	if err != nil || !got.Commitments[0].Equal(n1.Commitment()) || !got.Commitments[1].Equal(n2.Commitment()) {
+		t.Fatalf("honest package: %v", err)
+	}
+	if _, err := ParseSigningPackageFor(Ed25519, raw, other.Commitment()); err == nil {
+		t.Fatal("a package whose entry for this signer is not its commitment parsed")
+	}
+}
