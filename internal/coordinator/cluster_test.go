@@ -30,6 +30,7 @@ import (
 // testCluster is a coordinator and n nodes on loopback gRPC. Node identity
 // comes from request metadata here; the daemons use mTLS certificates.
 type testCluster struct {
+	store   coordinator.Store
 	coord   *coordinator.Coordinator
 	admin   wire.AdminClient
 	nodes   map[string]*node.Node
@@ -93,8 +94,9 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
+	store := coordinator.NewMemoryStore()
 	coord, err := coordinator.New(coordinator.Config{
-		Roster: r, Store: coordinator.NewMemoryStore(), RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper,
+		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)
 			if v := md.Get("x-test-node"); len(v) == 1 {
@@ -120,7 +122,7 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cc.Close() })
-	tc := &testCluster{coord: coord, admin: wire.AdminClient{CC: cc}, nodes: map[string]*node.Node{},
+	tc := &testCluster{coord: coord, store: store, admin: wire.AdminClient{CC: cc}, nodes: map[string]*node.Node{},
 		stores: map[string]keystore.Store{}, cancel: map[string]context.CancelFunc{}, addr: lis.Addr().String(),
 		authKey: authKey, roster: r, ids: ids}
 	pass, _ := sealer.NewPassphrase([]byte("test passphrase"))
@@ -281,6 +283,24 @@ func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 		}
 		if resp.Attempts > 1 && !slices.Equal(resp.Blamed, []string{"node-2"}) {
 			t.Fatalf("attempt %d blamed %v", resp.Attempts, resp.Blamed)
+		}
+	}
+	// The blame record names node-2 with its signed share envelope as
+	// evidence that anyone can check against node-2's identity.
+	blames, err := tc.store.Blames(ctx, info.KeyID)
+	if err != nil || len(blames) == 0 {
+		t.Fatalf("no blame recorded: %v", err)
+	}
+	for _, b := range blames {
+		if b.Node != "node-2" || b.Reason != "invalid signature share" {
+			t.Fatalf("blame %+v", b)
+		}
+		env, err := envelope.Parse(b.Evidence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := envelope.Open(env, tc.roster["node-2"].Identity, nil); err != nil {
+			t.Fatalf("evidence is not node-2's signed envelope: %v", err)
 		}
 	}
 }
