@@ -66,7 +66,7 @@ prints the verification result; --json prints one object per signature.`,
 				return err
 			}
 			defer closeAdmin()
-			if err := waitNodes(ctx, admin, len(env.Nodes)); err != nil {
+			if err := platform.WaitOnline(ctx, admin, len(env.Nodes), 30*time.Second); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
@@ -104,32 +104,6 @@ prints the verification result; --json prints one object per signature.`,
 	f.BoolVar(&demo, "demo", false, "create a 3-of-5 FROST Ed25519 key and sign through the full path")
 	f.BoolVar(&asJSON, "json", false, "with --demo: print one JSON object per signature and exit")
 	return cmd
-}
-
-func waitNodes(ctx context.Context, admin wire.AdminClient, n int) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := admin.ListNodes(ctx)
-		if err == nil {
-			online := 0
-			for _, nd := range resp.Nodes {
-				if nd.Online {
-					online++
-				}
-			}
-			if online == n {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("dev: nodes did not come online: %v", err)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
 }
 
 // demoResult is one signature, with the fields of `custos bench --json`.

@@ -4,42 +4,22 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	_ "modernc.org/sqlite"
+
+	"github.com/custos-mpc/custos/internal/localcluster"
 )
-
-// cluster is a coordinator and node processes started from the custos
-// binary, each with its own configuration, certificate and keystore.
-type cluster struct {
-	t        *testing.T
-	bin, dir string
-	procs    map[string]*exec.Cmd
-	admin    []string // admin flags
-	authFile string
-}
-
-func freeAddr(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
 
 func buildBinary(t *testing.T) string {
 	t.Helper()
@@ -51,144 +31,70 @@ func buildBinary(t *testing.T) string {
 	return bin
 }
 
-func (c *cluster) run(args ...string) string {
-	c.t.Helper()
-	cmd := exec.Command(c.bin, args...)
+// cli runs the custos binary against a local cluster's admin API.
+type cli struct {
+	t  *testing.T
+	lc *localcluster.Cluster
+}
+
+func (c cli) admin() []string {
+	return []string{"--coordinator", c.lc.AdminAddr, "--ca", c.lc.CAFile, "--cert", c.lc.AdminCert, "--cert-key", c.lc.AdminKey}
+}
+
+func (c cli) run(args ...string) (string, error) {
+	cmd := exec.Command(c.lc.Bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
-		c.t.Fatalf("custos %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
+		return "", fmt.Errorf("custos %s: %v: %s", strings.Join(args, " "), err, stderr.String())
 	}
-	return string(out)
-}
-
-func (c *cluster) start(name string, args ...string) {
-	c.t.Helper()
-	logf, err := os.Create(filepath.Join(c.dir, name+".log"))
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	cmd := exec.Command(c.bin, args...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL} // never outlive the test
-	if err := cmd.Start(); err != nil {
-		c.t.Fatal(err)
-	}
-	c.procs[name] = cmd
-	c.t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-		}
-		logf.Close()
-	})
-}
-
-func (c *cluster) kill(name string) {
-	cmd := c.procs[name]
-	cmd.Process.Signal(syscall.SIGKILL)
-	cmd.Wait()
-}
-
-func newProcessCluster(t *testing.T, n int) *cluster {
-	bin := buildBinary(t)
-	dir := t.TempDir()
-	c := &cluster{t: t, bin: bin, dir: dir, procs: map[string]*exec.Cmd{}}
-	cdir := filepath.Join(dir, "coordinator")
-	os.MkdirAll(cdir, 0o700)
-	c.run("coordinator", "init", "--dir", cdir)
-	nodesAddr, adminAddr := freeAddr(t), freeAddr(t)
-	cfgPath := filepath.Join(cdir, "coordinator.yaml")
-	yml, _ := os.ReadFile(cfgPath)
-	yml = bytes.Replace(yml, []byte(`listen: ":7400"`), []byte("listen: "+nodesAddr), 1)
-	yml = bytes.Replace(yml, []byte("admin_listen: 127.0.0.1:7401"), []byte("admin_listen: "+adminAddr), 1)
-	yml = bytes.Replace(yml, []byte("metrics_address: 127.0.0.1:9100"), []byte("metrics_address: 127.0.0.1:0"), 1)
-	yml = bytes.Replace(yml, []byte("round_timeout: 5s"), []byte("round_timeout: 2s"), 1)
-	os.WriteFile(cfgPath, yml, 0o644)
-
-	_, auth, _ := ed25519.GenerateKey(rand.Reader)
-	c.authFile = filepath.Join(dir, "authorization.key")
-	os.WriteFile(c.authFile, []byte(hex.EncodeToString(auth.Seed())), 0o600)
-	authPub := hex.EncodeToString(auth.Public().(ed25519.PublicKey))
-	passFile := filepath.Join(dir, "passphrase")
-	os.WriteFile(passFile, []byte("e2e test passphrase"), 0o600)
-
-	rosterPath := filepath.Join(dir, "roster.json")
-	for i := 1; i <= n; i++ {
-		name := fmt.Sprintf("node-%d", i)
-		ndir := filepath.Join(dir, name)
-		c.run("coordinator", "issue", "--dir", cdir, "--name", name, "--out", filepath.Join(ndir, "tls"))
-		c.run("node", "init", "--dir", ndir, "--id", name, "--operator", fmt.Sprintf("op-%d", i%3),
-			"--trust-domain", fmt.Sprintf("dc-%d", i), "--coordinator", nodesAddr, "--authorization-key", authPub,
-			"--roster", rosterPath, "--passphrase-file", passFile, "--metrics", "127.0.0.1:0")
-	}
-	roster, _ := os.ReadFile(rosterPath)
-	os.WriteFile(filepath.Join(cdir, "roster.json"), roster, 0o644)
-	for i := 1; i <= n; i++ {
-		os.WriteFile(filepath.Join(dir, fmt.Sprintf("node-%d", i), "roster.json"), roster, 0o644)
-	}
-	// Safe primes for Paillier keys are pre-generated into the node's
-	// sealed pool (small ones here, to keep the test fast).
-	if out := c.run("node", "primes", "--config", filepath.Join(dir, "node-1", "node.yaml"), "--count", "2", "--bits", "256"); !strings.Contains(out, "pool holds 2 safe primes") {
-		t.Fatalf("node primes: %q", out)
-	}
-	c.start("coordinator", "coordinator", "--config", cfgPath)
-	for i := 1; i <= n; i++ {
-		c.startNode(i)
-	}
-	c.admin = []string{"--coordinator", adminAddr, "--ca", filepath.Join(cdir, "tls", "ca.crt"),
-		"--cert", filepath.Join(cdir, "tls", "admin-admin.crt"), "--cert-key", filepath.Join(cdir, "tls", "admin-admin.key")}
-	return c
-}
-
-func (c *cluster) startNode(i int) {
-	name := fmt.Sprintf("node-%d", i)
-	c.start(name, "node", "--config", filepath.Join(c.dir, name, "node.yaml"))
+	return string(out), nil
 }
 
 type signOut struct {
 	PublicKey string   `json:"public_key"`
-	Message   string   `json:"message"`
 	Signature string   `json:"signature"`
 	Signers   []string `json:"signers"`
-	Attempts  int      `json:"attempts"`
 }
 
-func (c *cluster) sign(key string, msg []byte) (signOut, error) {
-	args := append([]string{"sign", "--key", key, "--message", hex.EncodeToString(msg), "--authorization-key", c.authFile, "--timeout", "60s"}, c.admin...)
-	cmd := exec.Command(c.bin, args...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
+func (c cli) sign(key string, msg []byte) (signOut, error) {
+	out, err := c.run(append([]string{"sign", "--key", key, "--message", hex.EncodeToString(msg),
+		"--authorization-key", c.lc.AuthKeyFile, "--timeout", "60s"}, c.admin()...)...)
 	if err != nil {
-		return signOut{}, fmt.Errorf("%v: %s", err, stderr.String())
+		return signOut{}, err
 	}
 	var s signOut
-	return s, json.Unmarshal(out, &s)
+	return s, json.Unmarshal([]byte(out), &s)
 }
 
 // TestProcessClusterSurvivesKilledNodes runs the daemons as separate
-// processes: key generation and signing, a node SIGKILLed in the middle of
-// signing ceremonies (the coordinator times it out and completes with
-// another quorum), the node restarted and serving again, and every
-// keystore inspected afterwards for nonce reuse.
+// processes set up with the operator commands: key generation and signing
+// through the CLI, a node SIGKILLed in the middle of signing ceremonies (the
+// coordinator times it out and completes with another quorum), the node
+// restarted and serving again, and every keystore inspected afterwards for
+// nonce reuse.
 func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts six processes")
 	}
-	c := newProcessCluster(t, 5)
+	lc, err := localcluster.Start(buildBinary(t), t.TempDir(), localcluster.Options{Nodes: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Stop()
+	c := cli{t: t, lc: lc}
 	var info struct {
 		KeyID     string `json:"key_id"`
 		PublicKey []byte `json:"public_key"`
 	}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
-		args := append([]string{"keys", "create", "--id", "wallet-1", "--scheme", "frost-ed25519", "--threshold", "3", "--timeout", "20s",
-			"--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin...)
-		out, err := exec.Command(c.bin, args...).Output()
+		// Creation fails while a named node is not yet connected.
+		out, err := c.run(append([]string{"keys", "create", "--id", "wallet-1", "--scheme", "frost-ed25519", "--threshold", "3",
+			"--timeout", "20s", "--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin()...)...)
 		if err == nil {
-			if err := json.Unmarshal(out, &info); err != nil {
+			if err := json.Unmarshal([]byte(out), &info); err != nil {
 				t.Fatal(err)
 			}
 			break
@@ -196,7 +102,7 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatalf("keys create never succeeded: %v", err)
 		}
-		time.Sleep(200 * time.Millisecond) // nodes still connecting: create fails while one is offline
+		time.Sleep(200 * time.Millisecond)
 	}
 	pub := info.PublicKey
 
@@ -234,11 +140,13 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 	done := make(chan struct{})
 	go func() { signMany(8, "during-kill"); close(done) }()
 	time.Sleep(150 * time.Millisecond)
-	c.kill("node-2")
+	lc.Kill("node-2")
 	<-done
 
 	// Restart it: it reconnects and serves again.
-	c.startNode(2)
+	if err := lc.StartNode(2); err != nil {
+		t.Fatal(err)
+	}
 	served := false
 	restartDeadline := time.Now().Add(90 * time.Second)
 	for i := 0; !served && time.Now().Before(restartDeadline); i++ {
@@ -254,7 +162,7 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 		}
 	}
 	if !served {
-		logb, _ := os.ReadFile(filepath.Join(c.dir, "node-2.log"))
+		logb, _ := os.ReadFile(filepath.Join(lc.Dir, "node-2.log"))
 		t.Fatalf("the restarted node never signed again; its log:\n%s", logb)
 	}
 	if t.Failed() {
@@ -262,8 +170,8 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 	}
 
 	// No nonce was ever used twice: every signature has a distinct R, and
-	// every keystore shows each nonce consumed at most once (the schema's
-	// key) with consumed nonces accounting for every share released.
+	// every keystore shows each nonce use recorded once (the schema's key),
+	// with recorded uses accounting for every share released.
 	seenR := map[string]bool{}
 	for _, s := range sigs {
 		r := s.Signature[:64]
@@ -272,15 +180,10 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 		}
 		seenR[r] = true
 	}
-	for name, p := range c.procs {
-		if name != "coordinator" && p.ProcessState == nil {
-			p.Process.Signal(syscall.SIGTERM)
-			p.Wait()
-		}
-	}
-	consumed := 0
+	lc.Stop()
+	used := 0
 	for i := 1; i <= 5; i++ {
-		db, err := sql.Open("sqlite", filepath.Join(c.dir, fmt.Sprintf("node-%d", i), "data", "keystore.db"))
+		db, err := sql.Open("sqlite", filepath.Join(lc.Dir, localcluster.NodeName(i), "data", "keystore.db"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,10 +198,17 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 		if dup != 0 {
 			t.Fatalf("node-%d: a nonce id recorded twice", i)
 		}
-		consumed += total
+		used += total
 	}
-	if consumed < 3*len(sigs) {
-		t.Fatalf("%d nonces consumed for %d signatures of 3 shares each", consumed, len(sigs))
+	if used < 3*len(sigs) {
+		t.Fatalf("%d nonce uses recorded for %d signatures of 3 shares each", used, len(sigs))
 	}
-	t.Logf("%d signatures, %d nonces consumed across the keystores", len(sigs), consumed)
+	t.Logf("%d signatures, %d nonce uses recorded across the keystores", len(sigs), used)
+
+	// Safe primes for Paillier keys are pre-generated into a node's sealed
+	// pool (small ones here, to keep the test fast).
+	out, err := c.run("node", "primes", "--config", filepath.Join(lc.Dir, "node-1", "node.yaml"), "--count", "2", "--bits", "256")
+	if err != nil || !strings.Contains(out, "pool holds 2 safe primes") {
+		t.Fatalf("node primes: %q %v", out, err)
+	}
 }

@@ -44,8 +44,23 @@ type Cluster struct {
 	AdminKey    string
 	AuthKey     ed25519.PrivateKey
 	AuthKeyFile string
-	procs       map[string]*exec.Cmd
+	procs       map[string]*proc
 	opts        Options
+}
+
+// proc is one started process; done closes when it has exited.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (p *proc) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func freeAddr() (string, error) {
@@ -74,7 +89,7 @@ func Start(bin, dir string, opts Options) (*Cluster, error) {
 	if opts.RoundTimeout <= 0 {
 		opts.RoundTimeout = 2 * time.Second
 	}
-	c := &Cluster{Bin: bin, Dir: dir, procs: map[string]*exec.Cmd{}, opts: opts}
+	c := &Cluster{Bin: bin, Dir: dir, procs: map[string]*proc{}, opts: opts}
 	cdir := filepath.Join(dir, "coordinator")
 	if err := os.MkdirAll(cdir, 0o700); err != nil {
 		return nil, err
@@ -179,8 +194,13 @@ func (c *Cluster) start(name string, args ...string) error {
 		logf.Close()
 		return err
 	}
-	go func() { cmd.Wait(); logf.Close() }() //nolint:errcheck
-	c.procs[name] = cmd
+	p := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() {
+		cmd.Wait() //nolint:errcheck // the exit status is not needed
+		logf.Close()
+		close(p.done)
+	}()
+	c.procs[name] = p
 	return nil
 }
 
@@ -192,28 +212,26 @@ func (c *Cluster) StartNode(i int) error {
 
 // Kill sends SIGKILL to a process ("coordinator" or a node name).
 func (c *Cluster) Kill(name string) {
-	if p := c.procs[name]; p != nil && p.Process != nil {
-		p.Process.Signal(syscall.SIGKILL) //nolint:errcheck
-		for p.ProcessState == nil {
-			time.Sleep(10 * time.Millisecond)
-		}
+	if p := c.procs[name]; p != nil {
+		p.cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck
+		<-p.done
 	}
 }
 
 // Stop terminates every process.
 func (c *Cluster) Stop() {
 	for _, p := range c.procs {
-		if p.Process != nil {
-			p.Process.Signal(syscall.SIGTERM) //nolint:errcheck
+		if !p.exited() {
+			p.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
 		}
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.After(10 * time.Second)
 	for _, p := range c.procs {
-		for p.ProcessState == nil && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
-		if p.ProcessState == nil {
-			p.Process.Kill() //nolint:errcheck
+		select {
+		case <-p.done:
+		case <-deadline:
+			p.cmd.Process.Kill() //nolint:errcheck
+			<-p.done
 		}
 	}
 }
@@ -225,25 +243,10 @@ func (c *Cluster) Admin() (wire.AdminClient, func(), error) {
 
 // WaitOnline waits until every node is connected.
 func (c *Cluster) WaitOnline(ctx context.Context, admin wire.AdminClient) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := admin.ListNodes(ctx)
-		if err == nil {
-			n := 0
-			for _, nd := range resp.Nodes {
-				if nd.Online {
-					n++
-				}
-			}
-			if n == c.opts.Nodes {
-				return nil
-			}
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("localcluster: nodes not online after 60s (last error %v); logs in %s", err, c.Dir)
-		}
-		time.Sleep(50 * time.Millisecond)
+	if err := platform.WaitOnline(ctx, admin, c.opts.Nodes, 60*time.Second); err != nil {
+		return fmt.Errorf("localcluster: %w; logs in %s", err, c.Dir)
 	}
+	return nil
 }
 
 // Memory is one process's resident memory in MiB: now and the peak.
@@ -257,10 +260,10 @@ type Memory struct {
 func (c *Cluster) Memory() []Memory {
 	var out []Memory
 	for name, p := range c.procs {
-		if p.Process == nil || p.ProcessState != nil {
+		if p.exited() {
 			continue
 		}
-		f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.Process.Pid))
+		f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
 		if err != nil {
 			continue
 		}

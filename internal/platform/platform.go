@@ -254,3 +254,31 @@ func DialAdmin(addr, caFile, certFile, keyFile, serverName string) (wire.AdminCl
 	}
 	return wire.AdminClient{CC: cc}, func() { cc.Close() }, nil
 }
+
+// WaitOnline waits until n nodes are connected to the coordinator behind
+// admin, or timeout passes.
+func WaitOnline(ctx context.Context, admin wire.AdminClient, n int, timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := admin.ListNodes(ctx)
+		if err == nil {
+			online := 0
+			for _, nd := range resp.Nodes {
+				if nd.Online {
+					online++
+				}
+			}
+			if online >= n {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("platform: %d nodes not online after %s (last error: %v)", n, timeout, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
