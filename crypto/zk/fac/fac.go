@@ -36,6 +36,7 @@ import (
 	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/transcript"
 	"github.com/custos-mpc/custos/crypto/zk"
+	"github.com/custos-mpc/custos/crypto/zk/internal/zkutil"
 )
 
 const (
@@ -127,24 +128,19 @@ func prove(r io.Reader, n0, pp, qq *big.Int, rp *pedersen.Parameters, p zk.Param
 	pf.T.Mod(pf.T, nHat)
 
 	e := challenge(n0, rp, p, b, pf, ctx)
-	// Responses over the integers; v = r − e·ν·p.
+	// Responses over the integers, in constant time for the secret
+	// operands at their public bit bounds; v = r − e·ν·p.
 	nuP := new(big.Int).Mul(nu, pp)
 	nuP.Neg(nuP)
-	pf.Z1 = affine(alpha, e, pp)
-	pf.Z2 = affine(beta, e, qq)
-	pf.W1 = affine(x, e, mu)
-	pf.W2 = affine(y, e, nu)
-	pf.V = affine(rr, e, nuP)
+	pf.Z1 = zkutil.Affine(alpha, zBits, e, pp, pBits)
+	pf.Z2 = zkutil.Affine(beta, zBits, e, qq, pBits)
+	pf.W1 = zkutil.Affine(x, xBits, e, mu, muBits)
+	pf.W2 = zkutil.Affine(y, xBits, e, nu, muBits)
+	pf.V = zkutil.Affine(rr, rBits, e, nuP, muBits+pBits)
 	for _, s := range []*big.Int{alpha, beta, mu, nu, rr, x, y, nuP} {
 		wipe(s)
 	}
 	return pf, nil
-}
-
-// affine returns a + e·x.
-func affine(a, e, x *big.Int) *big.Int {
-	out := new(big.Int).Mul(e, x)
-	return out.Add(out, a)
 }
 
 func wipe(x *big.Int) {
