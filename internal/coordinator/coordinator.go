@@ -76,6 +76,7 @@ type Coordinator struct {
 	ceremony map[[32]byte]*ceremony
 	keygenMu sync.Mutex // one key generation at a time
 	pubs     sync.Map   // key id → parsed *frost.PublicKey
+	keys     sync.Map   // key id → *Key
 }
 
 // New checks cfg and returns a coordinator.

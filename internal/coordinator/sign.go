@@ -22,6 +22,20 @@ var rotation atomic.Uint64
 // invalid or expired bundle): retrying with other nodes would not help.
 var ErrRefused = errors.New("coordinator: request refused by the nodes")
 
+// key returns a key's record, from memory after the first read: a key's
+// record never changes once created.
+func (c *Coordinator) key(ctx context.Context, id string) (*Key, error) {
+	if v, ok := c.keys.Load(id); ok {
+		return v.(*Key), nil
+	}
+	k, err := c.cfg.Store.Key(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	c.keys.Store(id, k)
+	return k, nil
+}
+
 func (c *Coordinator) publicKey(k *Key) (*frost.PublicKey, error) {
 	if v, ok := c.pubs.Load(k.ID); ok {
 		return v.(*frost.PublicKey), nil
@@ -39,7 +53,7 @@ func (c *Coordinator) publicKey(k *Key) (*frost.PublicKey, error) {
 // refuses, or sends an invalid share is excluded (and blamed, for an
 // invalid share) and another quorum tries, up to MaxAttempts.
 func (c *Coordinator) Sign(ctx context.Context, req *wire.SignRequest) (*wire.SignResponse, error) {
-	k, err := c.cfg.Store.Key(ctx, req.KeyID)
+	k, err := c.key(ctx, req.KeyID)
 	if err != nil {
 		return nil, err
 	}
