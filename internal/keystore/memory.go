@@ -354,6 +354,44 @@ func (m *memoryStore) consume(kind, keyID, id string) (*Secret, error) {
 	return sec, nil
 }
 
+func (m *memoryStore) PutNonces(ctx context.Context, nonces []NonceSecret) error {
+	sealed := make([][]byte, len(nonces))
+	for i, n := range nonces {
+		if err := validOneTime(n.KeyID, n.ID, n.Secret); err != nil {
+			return fmt.Errorf("keystore: put nonces: %w", err)
+		}
+		var err error
+		if sealed[i], err = m.sealer.Seal(n.Secret, oneTimeAD(kindNonce, n.KeyID, n.ID)); err != nil {
+			return fmt.Errorf("keystore: put nonces: %w", err)
+		}
+	}
+	if err := m.lock(); err != nil {
+		return fmt.Errorf("keystore: put nonces: %w", err)
+	}
+	defer m.mu.Unlock()
+	seen := map[oneTimeKey]bool{}
+	for _, n := range nonces {
+		k := oneTimeKey{kindNonce, n.KeyID, n.ID}
+		if _, ok := m.oneTime[k]; ok || seen[k] {
+			return fmt.Errorf("keystore: put nonces: nonce %q/%q: %w", n.KeyID, n.ID, ErrExists)
+		}
+		seen[k] = true
+	}
+	for i, n := range nonces {
+		m.oneTime[oneTimeKey{kindNonce, n.KeyID, n.ID}] = &memOneTime{sealed: sealed[i]}
+	}
+	return nil
+}
+
+func (m *memoryStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
+	secs := make([]*Secret, len(uses))
+	errs := make([]error, len(uses))
+	for i, u := range uses {
+		secs[i], errs[i] = m.consume(kindNonce, u.KeyID, u.ID)
+	}
+	return secs, errs
+}
+
 func (m *memoryStore) RecordNonceUses(ctx context.Context, uses []NonceUse) []error {
 	errs := make([]error, len(uses))
 	if err := m.lock(); err != nil {

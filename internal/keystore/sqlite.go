@@ -560,6 +560,93 @@ func (st *sqliteStore) consume(ctx context.Context, kind, keyID, id string) (*Se
 	return sec, nil
 }
 
+func (st *sqliteStore) PutNonces(ctx context.Context, nonces []NonceSecret) error {
+	sealed := make([][]byte, len(nonces))
+	for i, n := range nonces {
+		if err := validOneTime(n.KeyID, n.ID, n.Secret); err != nil {
+			return fmt.Errorf("keystore: put nonces: %w", err)
+		}
+		var err error
+		if sealed[i], err = st.sealer.Seal(n.Secret, oneTimeAD(kindNonce, n.KeyID, n.ID)); err != nil {
+			return fmt.Errorf("keystore: put nonces: %w", err)
+		}
+	}
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		now := st.stamp()
+		for i, n := range nonces {
+			res, err := tx.ExecContext(ctx, `INSERT INTO one_time (kind, key_id, id, sealed, created_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, kindNonce, n.KeyID, n.ID, sealed[i], now)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return fmt.Errorf("nonce %q/%q: %w", n.KeyID, n.ID, ErrExists)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("keystore: put nonces: %w", err)
+	}
+	return nil
+}
+
+func (st *sqliteStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
+	secs := make([]*Secret, len(uses))
+	errs := make([]error, len(uses))
+	for i, u := range uses {
+		if err := validOneTime(u.KeyID, u.ID, nil); err != nil {
+			errs[i] = fmt.Errorf("keystore: consume nonce: %w", err)
+		}
+	}
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		now := st.stamp()
+		for i, u := range uses {
+			if errs[i] != nil {
+				continue
+			}
+			var sealed []byte
+			var consumed sql.NullInt64
+			err := tx.QueryRowContext(ctx, `SELECT sealed, consumed_at FROM one_time WHERE kind = ? AND key_id = ? AND id = ?`,
+				kindNonce, u.KeyID, u.ID).Scan(&sealed, &consumed)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				errs[i] = fmt.Errorf("keystore: consume nonce %q/%q: %w", u.KeyID, u.ID, ErrNotFound)
+				continue
+			case err != nil:
+				return err
+			case consumed.Valid:
+				errs[i] = fmt.Errorf("keystore: consume nonce %q/%q: %w", u.KeyID, u.ID, ErrNonceUsed)
+				continue
+			}
+			sec, err := st.open(sealed, oneTimeAD(kindNonce, u.KeyID, u.ID))
+			if err != nil {
+				errs[i] = fmt.Errorf("keystore: consume nonce %q/%q: %w", u.KeyID, u.ID, err)
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE one_time SET sealed = NULL, consumed_at = ?
+				WHERE kind = ? AND key_id = ? AND id = ? AND consumed_at IS NULL`, now, kindNonce, u.KeyID, u.ID); err != nil {
+				sec.Destroy()
+				return err
+			}
+			secs[i] = sec
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range uses {
+			if secs[i] != nil { // not durable: never hand it out
+				secs[i].Destroy()
+				secs[i] = nil
+			}
+			if errs[i] == nil {
+				errs[i] = fmt.Errorf("keystore: consume nonces: %w", err)
+			}
+		}
+	}
+	return secs, errs
+}
+
 func (st *sqliteStore) RecordNonceUses(ctx context.Context, uses []NonceUse) []error {
 	errs := make([]error, len(uses))
 	for i, u := range uses {

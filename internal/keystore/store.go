@@ -51,6 +51,13 @@ type Store interface {
 	// the id was recorded or stored before. Many concurrent signers share
 	// one commit (group commit).
 	RecordNonceUses(ctx context.Context, uses []NonceUse) []error
+	// PutNonces stores many preprocessed nonces in one transaction (one
+	// fsync): all or none. ErrExists / ErrNonceUsed as for PutNonce.
+	PutNonces(ctx context.Context, nonces []NonceSecret) error
+	// ConsumeNonces consumes many nonces in one transaction (group
+	// commit): each result is the nonce's secret, returned only after the
+	// commit, or that nonce's own error (ErrNotFound, ErrNonceUsed).
+	ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Secret, []error)
 	// PutPresignature and ConsumePresignature are the same for CGGMP
 	// presignatures, in their own id space.
 	PutPresignature(ctx context.Context, keyID, presigID string, secret []byte) error
@@ -95,6 +102,12 @@ var (
 
 // NonceUse names one nonce of one key.
 type NonceUse struct{ KeyID, ID string }
+
+// NonceSecret is a nonce to store.
+type NonceSecret struct {
+	KeyID, ID string
+	Secret    []byte
+}
 
 // ShareStatus is the lifecycle state of a share epoch.
 type ShareStatus string

@@ -30,6 +30,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"concurrent consumers of one nonce: exactly one wins", func(t *testing.T, s keystore.Store) { testConcurrentConsume(t, nonceOps(s)) }},
 		{"concurrent consumers of one presignature: exactly one wins", func(t *testing.T, s keystore.Store) { testConcurrentConsume(t, presigOps(s)) }},
 		{"nonce uses are recorded once, in batches", testRecordNonceUses},
+		{"nonces are stored and consumed in batches, each once", testNonceBatches},
 		{"unused presignatures are counted", testUnusedPresignatures},
 		{"blobs are stored, listed and deleted", testBlobs},
 		{"secrets print redacted", testRedaction},
@@ -360,4 +361,24 @@ func testRecordNonceUses(t *testing.T, s keystore.Store) {
 	if errs := s.RecordNonceUses(ctx, []keystore.NonceUse{{KeyID: "k2", ID: "a"}}); errs[0] != nil {
 		t.Fatalf("another key's id refused: %v", errs[0])
 	}
+}
+
+func testNonceBatches(t *testing.T, s keystore.Store) {
+	ctx := context.Background()
+	must(t, "put batch", s.PutNonces(ctx, []keystore.NonceSecret{
+		{KeyID: "k", ID: "1", Secret: []byte("one")}, {KeyID: "k", ID: "2", Secret: []byte("two")}}))
+	wantErr(t, "a batch repeating a stored id", s.PutNonces(ctx, []keystore.NonceSecret{
+		{KeyID: "k", ID: "3", Secret: []byte("x")}, {KeyID: "k", ID: "1", Secret: []byte("y")}}), keystore.ErrExists)
+	// All or none: "3" was not stored by the refused batch.
+	secs, errs := s.ConsumeNonces(ctx, []keystore.NonceUse{{KeyID: "k", ID: "2"}, {KeyID: "k", ID: "3"}, {KeyID: "k", ID: "1"}, {KeyID: "k", ID: "2"}})
+	if errs[0] != nil || errs[2] != nil {
+		t.Fatalf("stored nonces not consumed: %v %v", errs[0], errs[2])
+	}
+	wantSecret(t, "nonce 2", secs[0], []byte("two"))
+	wantSecret(t, "nonce 1", secs[2], []byte("one"))
+	wantErr(t, "a nonce of a refused batch", errs[1], keystore.ErrNotFound)
+	wantErr(t, "the same nonce twice in one batch", errs[3], keystore.ErrNonceUsed)
+	_, errs = s.ConsumeNonces(ctx, []keystore.NonceUse{{KeyID: "k", ID: "1"}})
+	wantErr(t, "a nonce consumed by an earlier batch", errs[0], keystore.ErrNonceUsed)
+	wantErr(t, "storing a consumed id again", s.PutNonces(ctx, []keystore.NonceSecret{{KeyID: "k", ID: "1", Secret: []byte("z")}}), keystore.ErrExists)
 }
