@@ -47,6 +47,11 @@ type Ceremony struct {
 	// MaxAttempts is how many quorums a ceremony tries before it fails.
 	// Default 3 (0 means the default); at most 100.
 	MaxAttempts int `yaml:"max_attempts"`
+	// NoncePool is how many preprocessed FROST nonce commitments the
+	// coordinator keeps ready per node and key, for one-round signing; it
+	// asks nodes for more when a pool falls below a quarter. 0 signs in two
+	// rounds only. At most 4096.
+	NoncePool int `yaml:"nonce_pool"`
 }
 
 // LoadCoordinator reads, completes and validates a coordinator
@@ -129,6 +134,9 @@ func (c *Coordinator) validate() problems {
 	p.checkLogLevel("log_level", c.LogLevel)
 	if d := c.Ceremony.RoundTimeout.Std(); d <= 0 || d > maxRoundTimeout {
 		p.addf("ceremony.round_timeout", "%s: want more than 0 and at most %s", d, maxRoundTimeout)
+	}
+	if n := c.Ceremony.NoncePool; n < 0 || n > 4096 {
+		p.addf("ceremony.nonce_pool", "%d not in [0, 4096]", n)
 	}
 	if n := c.Ceremony.MaxAttempts; n < 1 || n > maxAttempts {
 		p.addf("ceremony.max_attempts", "%d: want 1 to %d", n, maxAttempts)

@@ -185,6 +185,9 @@ ceremony:
   round_timeout: 5s
   # How many quorums a ceremony tries before it fails (1 to 100).
   max_attempts: 3
+  # Preprocessed FROST nonce commitments kept ready per node and key, for
+  # one-round signing (nodes store the nonces sealed); 0 signs in two rounds.
+  nonce_pool: 128
 `))
 
 // ExampleNode returns a commented node configuration, every field

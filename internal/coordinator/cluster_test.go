@@ -46,8 +46,9 @@ type testCluster struct {
 // clusterOptions let a test play a malicious coordinator and watch what
 // the nodes report.
 type clusterOptions struct {
-	tamper func(to string, frame []byte) [][]byte
-	events *nodeEvents
+	tamper    func(to string, frame []byte) [][]byte
+	events    *nodeEvents
+	noncePool int
 }
 
 type nodeEvents struct {
@@ -96,7 +97,7 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	}
 	store := coordinator.NewMemoryStore()
 	coord, err := coordinator.New(coordinator.Config{
-		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper,
+		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper, NoncePool: opts.noncePool,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)
 			if v := md.Get("x-test-node"); len(v) == 1 {

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc"
 
 	"github.com/custos-mpc/custos/internal/envelope"
+	"github.com/custos-mpc/custos/internal/node"
 	"github.com/custos-mpc/custos/internal/roster"
 	"github.com/custos-mpc/custos/internal/wire"
 )
@@ -42,6 +43,9 @@ type Config struct {
 	PeerNode func(ctx context.Context) (string, error)
 	// Events, if set, is told about ceremonies (for metrics).
 	Events Events
+	// NoncePool is the target number of preprocessed FROST nonce
+	// commitments per node and key for one-round signing (0: two rounds).
+	NoncePool int
 	// Tamper exists for tests that play a malicious coordinator (the
 	// daemons never set it): it may rewrite, drop or multiply every frame
 	// on its way to a node.
@@ -56,6 +60,7 @@ type Events interface {
 	CeremonyAborted(protocol, reason string)
 	Blamed(node string)
 	NodesOnline(n int)
+	PoolSize(key, node string, n int)
 }
 
 type noEvents struct{}
@@ -66,6 +71,7 @@ func (noEvents) RoundCompleted(string, int, time.Duration) {}
 func (noEvents) CeremonyAborted(string, string)            {}
 func (noEvents) Blamed(string)                             {}
 func (noEvents) NodesOnline(int)                           {}
+func (noEvents) PoolSize(string, string, int)              {}
 
 // Coordinator serves node streams and the admin API.
 type Coordinator struct {
@@ -77,6 +83,7 @@ type Coordinator struct {
 	keygenMu sync.Mutex // one key generation at a time
 	pubs     sync.Map   // key id → parsed *frost.PublicKey
 	keys     sync.Map   // key id → *Key
+	pool     noncePools
 }
 
 // New checks cfg and returns a coordinator.
@@ -99,7 +106,8 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.Events == nil {
 		cfg.Events = noEvents{}
 	}
-	return &Coordinator{cfg: cfg, conns: map[string]*conn{}, ceremony: map[[32]byte]*ceremony{}}, nil
+	return &Coordinator{cfg: cfg, conns: map[string]*conn{}, ceremony: map[[32]byte]*ceremony{},
+		pool: noncePools{pools: map[poolKey][]node.PreprocessedCommitment{}, refilling: map[poolKey]bool{}}}, nil
 }
 
 // conn is one connected node.

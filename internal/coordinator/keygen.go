@@ -91,6 +91,7 @@ func (c *Coordinator) CreateKey(ctx context.Context, req *wire.CreateKeyRequest)
 	if err := c.cfg.Store.PutKey(ctx, k); err != nil {
 		return nil, err
 	}
+	c.refill(k, pub)
 	_ = suite
 	return keyInfo(k)
 }

@@ -67,6 +67,7 @@ func (c *Coordinator) Sign(ctx context.Context, req *wire.SignRequest) (*wire.Si
 	if len(req.Message) == 0 || len(req.Bundle) == 0 {
 		return nil, errors.New("coordinator: a message and a signing bundle are required")
 	}
+	c.refill(k, pub)
 	excluded := map[string]bool{}
 	resp := &wire.SignResponse{}
 	var lastErr error
@@ -161,6 +162,27 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 		return nil, culprits, blamed, err
 	}
 
+	var culprits, blamed []string
+	if pooled := c.pool.take(k.ID, signers); pooled != nil {
+		// One round: the package is built from preprocessed commitments
+		// and each signer is told which of its nonces to spend.
+		pkg := &frost.SigningPackage{Message: req.Message}
+		for _, pc := range pooled {
+			pkg.Commitments = append(pkg.Commitments, pc.Commitment)
+		}
+		wirePkg := frost.MarshalSigningPackage(suite, pkg)
+		var offline []string
+		for i, p := range signers {
+			if !c.control(p.Node, &wire.Control{Kind: wire.ControlSignOneRound, Session: sid[:], KeyID: k.ID,
+				Parties: signers, Bundle: req.Bundle, Message: req.Message, Package: wirePkg, NonceID: pooled[i].NonceID}) {
+				offline = append(offline, p.Node)
+			}
+		}
+		if len(offline) > 0 {
+			return abort("offline", offline, nil, fmt.Errorf("coordinator: nodes offline: %v", offline))
+		}
+		return c.finishSign(ctx, cer, k, pub, signers, pkg, protocol, start, start, abort)
+	}
 	// Round one: each signer verifies the bundle and commits.
 	var offline []string
 	for _, p := range signers {
@@ -173,7 +195,7 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 		return abort("offline", offline, nil, fmt.Errorf("coordinator: nodes offline: %v", offline))
 	}
 	commitments := map[uint16]frost.Commitment{}
-	culprits, blamed, err := c.collect(ctx, cer, k, func(ev event) error {
+	culprits, blamed, err = c.collect(ctx, cer, k, func(ev event) error {
 		if ev.env.Round != 1 || ev.env.Protocol != scheme.SignProtocol(suite) {
 			return fmt.Errorf("unexpected envelope in round one: round %d protocol %q", ev.env.Round, ev.env.Protocol)
 		}
@@ -188,13 +210,9 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 		return abort("round1", culprits, blamed, err)
 	}
 	c.cfg.Events.RoundCompleted(protocol, 1, time.Since(start))
-	round2 := time.Now()
 	pkg := &frost.SigningPackage{Message: req.Message}
 	for _, p := range signers {
 		pkg.Commitments = append(pkg.Commitments, commitments[p.ID])
-	}
-	if suite == frost.BIP340 {
-		pkg.MerkleRoot = nil // key-path spend with no script tree; bundles may later carry a root
 	}
 	wirePkg := frost.MarshalSigningPackage(suite, pkg)
 
@@ -202,9 +220,20 @@ func (c *Coordinator) signAttempt(ctx context.Context, k *Key, pub *frost.Public
 	for _, p := range signers {
 		c.control(p.Node, &wire.Control{Kind: wire.ControlSignPackage, Session: sid[:], KeyID: k.ID, Package: wirePkg})
 	}
+	return c.finishSign(ctx, cer, k, pub, signers, pkg, protocol, start, time.Now(), abort)
+}
+
+type abortFunc func(reason string, culprits, blamed []string, err error) ([]byte, []string, []string, error)
+
+// finishSign collects the signature shares, aggregates (verifying every
+// share and the signature) and blames invalid shares.
+func (c *Coordinator) finishSign(ctx context.Context, cer *ceremony, k *Key, pub *frost.PublicKey, signers []wire.Party,
+	pkg *frost.SigningPackage, protocol string, start, round2 time.Time, abort abortFunc) ([]byte, []string, []string, error) {
+	suite := pub.Suite
+	sid := cer.id
 	shares := map[uint16]frost.SignatureShare{}
 	evidence := map[uint16][]byte{}
-	culprits, blamed, err = c.collect(ctx, cer, k, func(ev event) error {
+	culprits, blamed, err := c.collect(ctx, cer, k, func(ev event) error {
 		if ev.env.Round != 2 || ev.env.Protocol != scheme.SignProtocol(suite) {
 			return errors.New("unexpected envelope in round two")
 		}

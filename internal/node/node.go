@@ -62,7 +62,8 @@ type Node struct {
 	cfg   Config
 	guard *envelope.Guard
 
-	uses useLog
+	uses     *groupCommit[keystore.NonceUse, error]
+	consumes *groupCommit[keystore.NonceUse, consumed]
 
 	lastFrame atomic.Int64 // unix nanoseconds of the last frame handled
 
@@ -99,7 +100,8 @@ func New(cfg Config) (*Node, error) {
 	return &Node{
 		cfg:      cfg,
 		guard:    envelope.NewGuard(envelope.GuardConfig{Lookahead: 2}),
-		uses:     useLog{store: cfg.Store},
+		uses:     newUseLog(cfg.Store),
+		consumes: newConsumeLog(cfg.Store),
 		sessions: make(map[[32]byte]*session),
 		shares:   make(map[string]*storedShare),
 	}, nil
@@ -175,6 +177,10 @@ func (n *Node) control(ctx context.Context, c *wire.Control, send Send) error {
 		return n.signCommit(ctx, sid, c, send)
 	case wire.ControlSignPackage:
 		return n.signPackage(ctx, sid, c, send)
+	case wire.ControlPreprocess:
+		return n.preprocess(ctx, sid, c, send)
+	case wire.ControlSignOneRound:
+		return n.signOneRound(ctx, sid, c, send)
 	case wire.ControlCancel:
 		n.endSession(sid)
 		return nil

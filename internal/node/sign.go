@@ -9,6 +9,8 @@ import (
 
 	"github.com/custos-mpc/custos/internal/bundle"
 	"github.com/custos-mpc/custos/internal/envelope"
+	"github.com/custos-mpc/custos/internal/keystore"
+	"github.com/custos-mpc/custos/internal/roster"
 	"github.com/custos-mpc/custos/internal/scheme"
 	"github.com/custos-mpc/custos/internal/wire"
 	"github.com/custos-mpc/custos/protocol/frost"
@@ -22,6 +24,54 @@ type signState struct {
 	nonceID    string
 }
 
+// authorized is what the verification gate established about a request.
+type authorized struct {
+	share  *storedShare
+	bundle *bundle.Bundle
+	byID   map[uint16]roster.Peer
+	self   uint16
+}
+
+// authorize is the verification gate every signing request passes before
+// the node touches a nonce: the bundle is signed by a pinned authorization
+// key, unexpired, for this key and this message; the signer set holds the
+// key under the party ids fixed at key generation and reaches the
+// threshold. It returns a refusal reason with any error.
+func (n *Node) authorize(ctx context.Context, c *wire.Control) (*authorized, string, error) {
+	b, err := bundle.Parse(c.Bundle)
+	if err != nil {
+		return nil, "bad-bundle", err
+	}
+	if err := b.Verify(n.cfg.AuthKeys, c.KeyID, c.Message, n.cfg.Now()); err != nil {
+		return nil, "unauthorized", err
+	}
+	st, err := n.activeShare(ctx, c.KeyID)
+	if err != nil {
+		return nil, "unknown-key", err
+	}
+	suite := st.share.Public.Suite
+	if suite == frost.BIP340 {
+		if len(c.Message) != 32 {
+			return nil, "bad-request", errors.New("BIP340 signs 32-byte messages")
+		}
+	} else if b.MerkleRoot != nil {
+		return nil, "bad-request", errors.New("a merkle root for a non-Taproot key")
+	}
+	byID, self, err := n.parties(c.Parties)
+	if err != nil {
+		return nil, "bad-parties", err
+	}
+	for id, p := range byID {
+		if st.nodes[id] != p.ID {
+			return nil, "bad-parties", fmt.Errorf("party %d is not node %s for this key", id, p.ID)
+		}
+	}
+	if len(byID) < st.share.Public.Threshold {
+		return nil, "bad-parties", fmt.Errorf("%d signers, threshold %d", len(byID), st.share.Public.Threshold)
+	}
+	return &authorized{share: st, bundle: b, byID: byID, self: self}, "", nil
+}
+
 // FROST signing envelope rounds.
 const (
 	signRoundCommit = 1
@@ -32,39 +82,11 @@ const (
 // checks the bundle and the signer set, draws nonces (kept in memory only)
 // and sends its commitment.
 func (n *Node) signCommit(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
-	b, err := bundle.Parse(c.Bundle)
+	a, reason, err := n.authorize(ctx, c)
 	if err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "bad-bundle", err)
+		return n.refuse(send, c.Session, c.KeyID, reason, err)
 	}
-	if err := b.Verify(n.cfg.AuthKeys, c.KeyID, c.Message, n.cfg.Now()); err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "unauthorized", err)
-	}
-	st, err := n.activeShare(ctx, c.KeyID)
-	if err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "unknown-key", err)
-	}
-	suite := st.share.Public.Suite
-	if suite == frost.BIP340 {
-		if len(c.Message) != 32 {
-			return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("BIP340 signs 32-byte messages"))
-		}
-	} else if b.MerkleRoot != nil {
-		return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("a merkle root for a non-Taproot key"))
-	}
-	byID, self, err := n.parties(c.Parties)
-	if err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "bad-parties", err)
-	}
-	// The signer set must be holders of this key under the party ids fixed
-	// at key generation, and at least the threshold.
-	for id, p := range byID {
-		if st.nodes[id] != p.ID {
-			return n.refuse(send, c.Session, c.KeyID, "bad-parties", fmt.Errorf("party %d is not node %s for this key", id, p.ID))
-		}
-	}
-	if len(byID) < st.share.Public.Threshold {
-		return n.refuse(send, c.Session, c.KeyID, "bad-parties", fmt.Errorf("%d signers, threshold %d", len(byID), st.share.Public.Threshold))
-	}
+	st, b, byID, self, suite := a.share, a.bundle, a.byID, a.self, a.share.share.Public.Suite
 	nonces, err := frost.Commit(n.rand(), st.share)
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "internal", err)
@@ -117,8 +139,8 @@ func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, s
 		return n.refuse(send, c.Session, s.keyID, "nonce", frost.ErrNonceReused)
 	}
 	// Persist, then send: the use is on disk before the share exists.
-	if err := n.uses.record(ctx, s.keyID, st.nonceID); err != nil {
-		return n.refuse(send, c.Session, s.keyID, "nonce", err)
+	if err, qerr := n.uses.do(ctx, keystore.NonceUse{KeyID: s.keyID, ID: st.nonceID}); err != nil || qerr != nil {
+		return n.refuse(send, c.Session, s.keyID, "nonce", errors.Join(err, qerr))
 	}
 	z, err := frost.Sign(st.share.share, st.nonces, st.message, pkg)
 	if err != nil {

@@ -7,61 +7,85 @@ import (
 	"github.com/custos-mpc/custos/internal/keystore"
 )
 
-// useLog records nonce uses durably with group commit: concurrent signing
-// sessions queue their use, one goroutine writes everything queued in one
-// keystore transaction (one fsync), then releases every waiter. A session
-// sends its share only after its use is on disk (persist, then send).
-type useLog struct {
-	store keystore.Store
+// groupCommit batches keystore writes: concurrent callers queue their item,
+// one goroutine hands everything queued to apply (one keystore transaction,
+// one fsync), then releases every caller with its own result. Signing
+// sessions use it to make a nonce's use durable before they send the share
+// computed from it (persist, then send) without one fsync per signature.
+type groupCommit[Req, Res any] struct {
+	apply func([]Req) []Res
 	once  sync.Once
-	reqs  chan useReq
+	reqs  chan batchReq[Req, Res]
 }
 
-type useReq struct {
-	use  keystore.NonceUse
-	done chan error
+type batchReq[Req, Res any] struct {
+	req  Req
+	done chan Res
 }
 
-const maxUseBatch = 512
+const maxBatch = 512
 
-func (l *useLog) record(ctx context.Context, keyID, id string) error {
-	l.once.Do(func() {
-		l.reqs = make(chan useReq, maxUseBatch)
-		go l.run()
+// do queues req and waits for its result. Once queued it waits even if ctx
+// ends: the caller must learn whether the write happened.
+func (g *groupCommit[Req, Res]) do(ctx context.Context, req Req) (Res, error) {
+	g.once.Do(func() {
+		g.reqs = make(chan batchReq[Req, Res], maxBatch)
+		go g.run()
 	})
-	r := useReq{use: keystore.NonceUse{KeyID: keyID, ID: id}, done: make(chan error, 1)}
+	r := batchReq[Req, Res]{req: req, done: make(chan Res, 1)}
 	select {
-	case l.reqs <- r:
+	case g.reqs <- r:
 	case <-ctx.Done():
-		return ctx.Err()
+		var zero Res
+		return zero, ctx.Err()
 	}
-	// Once queued, wait for the outcome even if ctx ends: the share must
-	// not be computed unless the use is durable, and the caller learns
-	// which it was.
-	return <-r.done
+	return <-r.done, nil
 }
 
-func (l *useLog) run() {
-	batch := make([]useReq, 0, maxUseBatch)
-	uses := make([]keystore.NonceUse, 0, maxUseBatch)
-	for first := range l.reqs {
+func (g *groupCommit[Req, Res]) run() {
+	batch := make([]batchReq[Req, Res], 0, maxBatch)
+	items := make([]Req, 0, maxBatch)
+	for first := range g.reqs {
 		batch = append(batch[:0], first)
 	drain:
-		for len(batch) < maxUseBatch {
+		for len(batch) < maxBatch {
 			select {
-			case r := <-l.reqs:
+			case r := <-g.reqs:
 				batch = append(batch, r)
 			default:
 				break drain
 			}
 		}
-		uses = uses[:0]
+		items = items[:0]
 		for _, r := range batch {
-			uses = append(uses, r.use)
+			items = append(items, r.req)
 		}
-		errs := l.store.RecordNonceUses(context.Background(), uses)
+		res := g.apply(items)
 		for i, r := range batch {
-			r.done <- errs[i]
+			r.done <- res[i]
 		}
 	}
+}
+
+// consumed is one nonce consumption's outcome.
+type consumed struct {
+	secret *keystore.Secret
+	err    error
+}
+
+func newUseLog(st keystore.Store) *groupCommit[keystore.NonceUse, error] {
+	return &groupCommit[keystore.NonceUse, error]{apply: func(uses []keystore.NonceUse) []error {
+		return st.RecordNonceUses(context.Background(), uses)
+	}}
+}
+
+func newConsumeLog(st keystore.Store) *groupCommit[keystore.NonceUse, consumed] {
+	return &groupCommit[keystore.NonceUse, consumed]{apply: func(uses []keystore.NonceUse) []consumed {
+		secs, errs := st.ConsumeNonces(context.Background(), uses)
+		out := make([]consumed, len(uses))
+		for i := range out {
+			out[i] = consumed{secs[i], errs[i]}
+		}
+		return out
+	}}
 }

@@ -35,3 +35,7 @@ func nodeEvents(m *obs.Metrics) func(kind, detail string) {
 		}
 	}
 }
+
+func (e coordEvents) PoolSize(key, node string, n int) {
+	e.m.PoolSize.WithLabelValues(key, "nonce/"+node).Set(float64(n))
+}

@@ -81,6 +81,13 @@ const (
 	ControlSignCommit  = "sign-commit"  // FROST round one: verify the bundle, commit
 	ControlSignPackage = "sign-package" // FROST round two: sign the package
 	ControlCancel      = "cancel"       // forget a session
+	// ControlPreprocess asks a node for Count preprocessed FROST nonce
+	// commitments for a key (stored sealed; answered in one envelope).
+	ControlPreprocess = "preprocess"
+	// ControlSignOneRound is one-round FROST signing: the bundle, the
+	// message, the signer set and the signing package built from
+	// preprocessed commitments, with the id of this node's nonce.
+	ControlSignOneRound = "sign-oneround"
 )
 
 // Control is a request from the coordinator.
@@ -91,9 +98,11 @@ type Control struct {
 	Scheme    string  `json:"scheme,omitempty"`
 	Threshold int     `json:"threshold,omitempty"`
 	Parties   []Party `json:"parties,omitempty"`
-	Bundle    []byte  `json:"bundle,omitempty"`  // sign-commit: the signing bundle
-	Message   []byte  `json:"message,omitempty"` // sign-commit: which authorized message
-	Package   []byte  `json:"package,omitempty"` // sign-package: frost signing package
+	Bundle    []byte  `json:"bundle,omitempty"`   // sign-commit: the signing bundle
+	Message   []byte  `json:"message,omitempty"`  // sign-commit: which authorized message
+	Package   []byte  `json:"package,omitempty"`  // sign-package, sign-oneround: frost signing package
+	Count     int     `json:"count,omitempty"`    // preprocess: how many nonces
+	NonceID   string  `json:"nonce_id,omitempty"` // sign-oneround: the node's preprocessed nonce
 }
 
 // Status kinds.
