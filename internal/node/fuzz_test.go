@@ -12,6 +12,7 @@ import (
 	"github.com/custos-mpc/custos/internal/roster"
 	"github.com/custos-mpc/custos/internal/sealer"
 	"github.com/custos-mpc/custos/internal/wire"
+	"github.com/custos-mpc/custos/protocol/frost"
 )
 
 func testNode(t testing.TB) *Node {
@@ -71,6 +72,28 @@ func FuzzHandleFrame(f *testing.F) {
 		}
 		if err := n.HandleFrame(context.Background(), raw, send); err != nil {
 			t.Fatalf("HandleFrame returned a transport error for peer input: %v", err)
+		}
+	})
+}
+
+func FuzzParsePreprocessed(f *testing.F) {
+	g := frost.Ed25519.Group
+	x, _ := g.RandomScalar(rand.Reader)
+	y, _ := g.RandomScalar(rand.Reader)
+	cm := frost.Commitment{ID: 2, Hiding: g.NewElement().ScalarBaseMult(x), Binding: g.NewElement().ScalarBaseMult(y)}
+	seed, err := MarshalPreprocessed(frost.Ed25519, []PreprocessedCommitment{{NonceID: "00112233445566778899aabbccddeeff", Commitment: cm}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seed)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		cs, err := ParsePreprocessed(frost.Ed25519, 2, b)
+		if err != nil {
+			return
+		}
+		out, err := MarshalPreprocessed(frost.Ed25519, cs)
+		if err != nil || string(out) != string(b) {
+			t.Fatalf("re-encoding differs: %v", err)
 		}
 	})
 }
