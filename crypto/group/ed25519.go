@@ -2,11 +2,13 @@ package group
 
 import (
 	"crypto/subtle"
+	"encoding/hex"
 	"io"
 	"math/big"
 	"slices"
 
 	"filippo.io/edwards25519"
+	"filippo.io/edwards25519/field"
 )
 
 // Edwards25519 is the prime-order subgroup of edwards25519 (RFC 8032), with
@@ -71,14 +73,135 @@ func (ed25519Group) ParseElement(b []byte) (Element, error) {
 	if e.p.Equal(edwards25519.NewIdentityPoint()) == 1 {
 		return nil, ErrIdentity
 	}
-	// [L]P = [L-1]P + P must be the identity.
-	var t edwards25519.Point
-	t.VarTimeDoubleScalarBaseMult(edMinusOne, &e.p, edwards25519.NewScalar())
-	t.Add(&t, &e.p)
-	if t.Equal(edwards25519.NewIdentityPoint()) != 1 {
+	if !edInPrimeOrderSubgroup(&e.p) {
 		return nil, ErrInvalidElement
 	}
 	return e, nil
+}
+
+// edInPrimeOrderSubgroupByL reports whether [L]P = O, by a variable-time
+// multiplication (about 35 µs). It is the reference for
+// edInPrimeOrderSubgroup, and its fallback.
+func edInPrimeOrderSubgroupByL(p *edwards25519.Point) bool {
+	// [L]P = [L-1]P + P must be the identity.
+	var t edwards25519.Point
+	t.VarTimeDoubleScalarBaseMult(edMinusOne, p, edwards25519.NewScalar())
+	t.Add(&t, p)
+	return t.Equal(edwards25519.NewIdentityPoint()) == 1
+}
+
+// Constants of edInPrimeOrderSubgroup, little-endian. The tests check them.
+var (
+	// 2c, with c² = −486664: (u, v) = ((1+y)/(1−y), c·u/x) maps
+	// edwards25519 to Curve25519, M: v² = u³ + A·u² + u, A = 486662.
+	edSubTwoC = edFieldConst("0cfc8afe5509dc980535fa96a2a7438bfd9ef807b811f6a4770d40c1e8db4d1e")
+	// λ = Y_S/(X_S − e), the slope of the tangent to E' at S (see below).
+	edSubLambda = edFieldConst("dabb776310b75d169c6cb5d738eea59c10590b288558e03d503d5606680b1b14")
+	// X_S; Y_S = 2·X_S. Only the tests use it.
+	edSubXS = edFieldConst("b8e4f6c6206ebb2c38d96aaf71dc4b3921b216500ab1c07ba07aac0cd0163628")
+	feZero  = new(field.Element).Zero()
+	feOne   = new(field.Element).One()
+)
+
+func edFieldConst(h string) *field.Element {
+	b, err := hex.DecodeString(h)
+	if err != nil {
+		panic(err)
+	}
+	fe, err := new(field.Element).SetBytes(b)
+	if err != nil {
+		panic(err)
+	}
+	return fe
+}
+
+// edInPrimeOrderSubgroup reports whether [L]P = O, exactly as
+// edInPrimeOrderSubgroupByL does for every point of E(F_p) ≅ Z/8 × Z/L,
+// at the cost of one square root and one quartic residue symbol (two
+// exponentiations, variable time: P is public).
+//
+// Method: lift P through a 2-isogeny to a curve whose 2-part has exponent
+// 4 | p−1, where an order-4 Tate pairing (a quartic residue symbol) sees
+// the 2-part; D. Koshelev, "Subgroup membership testing on elliptic curves
+// via the Tate pairing", J. Cryptogr. Eng. 2023 (ePrint 2022/037), applied
+// to the isogenous curve, since on E itself 8 ∤ p−1. (T. Pornin, ePrint
+// 2022/1164, gets the same answer with two point halvings and a Legendre
+// symbol, i.e. about five exponentiations.)
+//
+//   - M: v² = u(u² + A·u + 1) is the Montgomery form of E, T = (0,0) its
+//     only rational 2-torsion point. E': Y² = X(X² − 2A·X + A² − 4) is
+//     M/⟨T⟩, and φ̂(X,Y) = (Y²/4X², Y(A²−4−X²)/8X²) is the dual 2-isogeny
+//     E' → M with kernel ⟨T'⟩, T' = (0,0) (Silverman, AEC, III.4.5).
+//   - 2-descent (AEC X.4.9): for u ≠ 0, P ∈ φ̂(E'(F_p)) iff u is a square,
+//     and then, with s² = u, P' = (X, 2sX), X = A + 2u + 2v/s, is a point
+//     of E' with φ̂(P') = ±P. As E[L] ⊂ 2E ⊂ φ̂(E'), a non-square u means
+//     P ∉ E[L].
+//   - E'(F_p) ≅ Z/2 × Z/4 × Z/L (its 2-torsion is rational:
+//     X² − 2A·X + A² − 4 = (X − A − 2)(X − A + 2); φ maps M(F_p) ≅ Z/8 × Z/L
+//     onto an index-2 subgroup, so the 2-part is not cyclic), so
+//     4E'(F_p) = E'[L]. Since φ̂ is a bijection E'[L] → E[L] with kernel
+//     ⟨T'⟩: P ∈ E[L] iff P' ∈ E'[L] + ⟨T'⟩.
+//   - Since 4 | p−1, the reduced Tate pairing t₄(S, Q) = f(Q)^((p−1)/4),
+//     f = f_{4,S} = l²/(X − e), is non-degenerate on E'(F_p)[4] ×
+//     E'(F_p)/4E'(F_p) (Frey–Rück; Koshelev, Lemma 1). Here S is the
+//     point of order 4 with t₄(S, T') = 1 (S = φ(T8) + T' for T8 of
+//     order 8 on M), 2S = (e, 0) with e = A + 2, and l = Y − λ(X − e) is
+//     the tangent at S (it passes through −2S = 2S). t₄(S, ·) is a
+//     character of order 4 of E'(F_p)/4E'(F_p) ≅ Z/2 × Z/4 that kills T',
+//     so its kernel is exactly E'[L] + ⟨T'⟩.
+//
+// So P ∈ E[L] iff u is a square and χ₄(f(P')) = 1. f is normalized at
+// infinity (monic in Y and in X), so it may be evaluated at P' directly;
+// its zeros and poles are torsion points, on which this falls back to the
+// multiplication by L, like on the points with x = 0 (O and the point of
+// order 2). Everything is computed with a common denominator:
+// χ₄(f) = χ₄(K²·(Dn·Mn)³) with X = N/Dn, X − e = Mn/Dn, l = K/Dn.
+func edInPrimeOrderSubgroup(p *edwards25519.Point) bool {
+	X, Y, Z, _ := p.ExtendedCoordinates() // x = X/Z, y = Y/Z
+	if X.Equal(feZero) == 1 {
+		return Y.Equal(Z) == 1 // O (y = 1) or the point of order 2 (y = −1)
+	}
+	// u = nu/du = (Z+Y)/(Z−Y), non-zero and finite since y ≠ ±1.
+	var nu, du, s field.Element
+	nu.Add(Z, Y)
+	du.Subtract(Z, Y)
+	if _, isSquare := s.SqrtRatio(&nu, &du); isSquare != 1 {
+		return false
+	}
+	// v = c·u/x = c·Z·nu/(X·du), so with Dn = X·du·s,
+	// X' = A + 2u + 2v/s = N/Dn, N = s·X·(A·du + 2nu) + 2c·Z·nu.
+	var n, t, dn, m, k, g, w field.Element
+	t.Mult32(&du, 486662)
+	n.Add(&nu, &nu)
+	t.Add(&t, &n)
+	t.Multiply(&t, X)
+	t.Multiply(&t, &s)
+	n.Multiply(Z, &nu)
+	n.Multiply(&n, edSubTwoC)
+	n.Add(&n, &t)
+	dn.Multiply(X, &du)
+	dn.Multiply(&dn, &s)
+	// Mn = N − e·Dn; K = Dn·(Y' − λ(X' − e)) = 2s·N − λ·Mn.
+	m.Mult32(&dn, 486664)
+	m.Subtract(&n, &m)
+	k.Multiply(&s, &n)
+	k.Add(&k, &k)
+	t.Multiply(edSubLambda, &m)
+	k.Subtract(&k, &t)
+	// g = K²·(Dn·Mn)³ = f(P')·Dn⁸.
+	t.Multiply(&dn, &m)
+	g.Square(&t)
+	g.Multiply(&g, &t)
+	k.Square(&k)
+	g.Multiply(&g, &k)
+	if g.Equal(feZero) == 1 {
+		return edInPrimeOrderSubgroupByL(p) // P' is a zero or pole of f
+	}
+	// χ₄(g) = g^((p−1)/4) = g·(g^((p−5)/8))².
+	w.Pow22523(&g)
+	w.Square(&w)
+	w.Multiply(&w, &g)
+	return w.Equal(feOne) == 1
 }
 
 func (g ed25519Group) RandomScalar(rand io.Reader) (Scalar, error) {
