@@ -94,6 +94,9 @@ func (r *reader) count() int {
 }
 
 func (r *reader) element() group.Element {
+	if r.err != nil {
+		return nil // r.suite may be unknown
+	}
 	b := r.take(r.suite.Group.ElementLen())
 	if r.err != nil {
 		return nil
@@ -106,6 +109,9 @@ func (r *reader) element() group.Element {
 }
 
 func (r *reader) scalar() group.Scalar {
+	if r.err != nil {
+		return nil // r.suite may be unknown
+	}
 	b := r.take(r.suite.Group.ScalarLen())
 	if r.err != nil {
 		return nil
