@@ -1,0 +1,137 @@
+package auxinfo
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/custos-mpc/custos/crypto/zk"
+	"github.com/custos-mpc/custos/crypto/zk/fac"
+	"github.com/custos-mpc/custos/crypto/zk/mod"
+	"github.com/custos-mpc/custos/protocol/round"
+)
+
+type round3 struct {
+	*round2
+	pub map[round.PartyID]Public
+	rid [randLen]byte
+}
+
+func (r *round3) Number() uint16       { return 3 }
+func (r *round3) Expect() round.Expect { return round.Expect{Broadcast: true, P2P: true} }
+
+// Finalize is Fig. 7 Output, step 1 without the refresh values: verify
+// every ψ_j (Π^mod) and every φ_{i,j} (Π^fac under this party's
+// parameters), then output.
+func (r *round3) Finalize(in round.Inputs) (round.Round, []round.Message, any, error) {
+	self := r.cfg.Self
+	keys, err := zk.NewVerifierKeys(nil, r.rp, r.sec)
+	if err != nil {
+		r.destroy()
+		return nil, nil, nil, fmt.Errorf("auxinfo: %w", err)
+	}
+	var bad []round.PartyID
+	var evidence []byte
+	var first error
+	for _, j := range r.cfg.Parties {
+		if j == self {
+			continue
+		}
+		p := r.pub[j]
+		err := r.verifyMod(j, p, in.Broadcast[j])
+		ev := in.Broadcast[j]
+		if err == nil {
+			ev = in.P2P[j]
+			err = r.verifyFac(j, p, in.P2P[j], keys)
+		}
+		if err != nil {
+			bad = append(bad, j)
+			evidence = append(evidence, ev...)
+			if first == nil {
+				first = fmt.Errorf("party %d: %w", j, err)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		r.destroy()
+		return nil, nil, nil, round.Blame(fmt.Errorf("auxinfo: %w", first), evidence, bad...)
+	}
+	conf := r.confirmation()
+	return &round4{round3: r, conf: conf}, []round.Message{{Payload: conf}}, nil, nil
+}
+
+// confirmation is SHA-256(label, sid, rid, every party's (N_j, s_j, t_j)
+// in party order): what this party accepted.
+func (r *round3) confirmation() []byte {
+	h := sha256.New()
+	h.Write([]byte(confirmLabel))
+	h.Write(r.cfg.Session[:])
+	h.Write(r.rid[:])
+	for _, j := range r.cfg.Parties {
+		h.Write(idBytes(j))
+		b := r.pub[j].Pedersen.Marshal()
+		h.Write(binary.BigEndian.AppendUint32(nil, uint32(len(b))))
+		h.Write(b)
+	}
+	return h.Sum(nil)
+}
+
+const confirmLabel = "custos/cggmp/aux/v1/confirm"
+
+// round4 is the confirmation round custos adds after the paper's Round 3
+// (docs/protocol/cggmp-aux.md): nobody outputs until every party has
+// accepted every proof and the same public data.
+type round4 struct {
+	*round3
+	conf []byte
+}
+
+func (r *round4) Number() uint16       { return 4 }
+func (r *round4) Expect() round.Expect { return round.Expect{Broadcast: true} }
+
+// Finalize outputs once every party confirmed the same view.
+func (r *round4) Finalize(in round.Inputs) (round.Round, []round.Message, any, error) {
+	var bad []round.PartyID
+	var evidence []byte
+	for _, j := range r.cfg.Parties {
+		if !bytes.Equal(in.Broadcast[j], r.conf) {
+			bad = append(bad, j)
+			evidence = append(evidence, in.Broadcast[j]...)
+		}
+	}
+	if len(bad) > 0 {
+		r.destroy()
+		return nil, nil, nil, round.Blame(errors.New("auxinfo: confirmation of another view"), evidence, bad...)
+	}
+	res := &Result{ID: r.cfg.Self, Paillier: r.sk, Pedersen: r.sec, Public: r.pub, RID: r.rid}
+	r.sk, r.sec = nil, nil
+	return nil, nil, res, nil
+}
+
+func (r *round3) verifyMod(j round.PartyID, p Public, raw []byte) error {
+	n := p.Paillier.N()
+	psi, err := mod.Parse(raw, n)
+	if err == nil {
+		err = psi.Verify(n, proofContext(r.cfg.Session, r.rid, j, 0))
+	}
+	if err != nil {
+		return fmt.Errorf("invalid Paillier–Blum modulus proof: %w", err)
+	}
+	return nil
+}
+
+func (r *round3) verifyFac(j round.PartyID, p Public, raw []byte, keys *zk.VerifierKeys) error {
+	if raw == nil {
+		return errors.New("missing no-small-factor proof")
+	}
+	phi, err := fac.Parse(raw, p.Paillier, r.rp, zkParams)
+	if err == nil {
+		err = phi.Verify(p.Paillier, r.rp, zkParams, proofContext(r.cfg.Session, r.rid, j, r.cfg.Self), zk.WithVerifierKeys(keys))
+	}
+	if err != nil {
+		return fmt.Errorf("invalid no-small-factor proof: %w", err)
+	}
+	return nil
+}
