@@ -67,7 +67,14 @@ func (ed25519Group) ParseElement(b []byte) (Element, error) {
 		return nil, ErrInvalidElement
 	}
 	e.enc = append([]byte(nil), b...)
-	if subtle.ConstantTimeCompare(e.p.Bytes(), b) != 1 {
+	// SetBytes accepts y ≥ p and x = 0 with the sign bit set; e.p.Bytes()
+	// = b is the same test but costs a field inversion.
+	var y field.Element
+	y.SetBytes(b) //nolint:errcheck // length is 32
+	yb := y.Bytes()
+	x, _, _, _ := e.p.ExtendedCoordinates()
+	if subtle.ConstantTimeCompare(yb[:31], b[:31]) != 1 || yb[31] != b[31]&0x7f ||
+		(b[31]>>7 == 1 && x.Equal(feZero) == 1) {
 		return nil, ErrInvalidElement // non-canonical y or sign of x=0
 	}
 	if e.p.Equal(edwards25519.NewIdentityPoint()) == 1 {

@@ -1,6 +1,7 @@
 package group
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -164,13 +165,22 @@ func FuzzEdwards25519SubgroupCheck(f *testing.F) {
 	f.Add(mustHex(f, "5866666666666666666666666666666666666666666666666666666666666666"))
 	f.Add(mustHex(f, "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05"))
 	f.Add(make([]byte, 32))
+	f.Add(mustHex(f, "0100000000000000000000000000000000000000000000000000000000000080"))
+	f.Add(mustHex(f, "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var p edwards25519.Point
 		if _, err := p.SetBytes(b); err != nil {
 			return
 		}
-		if edInPrimeOrderSubgroup(&p) != edInPrimeOrderSubgroupByL(&p) {
+		ref := edInPrimeOrderSubgroupByL(&p)
+		if edInPrimeOrderSubgroup(&p) != ref {
 			t.Fatalf("%s: the subgroup checks disagree", hex.EncodeToString(b))
+		}
+		// ParseElement against its definition: canonical, not the
+		// identity, [L]P = O.
+		want := bytes.Equal(p.Bytes(), b) && p.Equal(edwards25519.NewIdentityPoint()) != 1 && ref
+		if _, err := Edwards25519.ParseElement(b); (err == nil) != want {
+			t.Fatalf("%s: ParseElement error %v, want accepted = %v", hex.EncodeToString(b), err, want)
 		}
 	})
 }
