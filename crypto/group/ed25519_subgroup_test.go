@@ -106,9 +106,11 @@ func TestEd25519SubgroupCheckMatchesMultiplicationByL(t *testing.T) {
 			if got := ed25519SubgroupAgree(t, &q, "P + T"); got != (j == 0) {
 				t.Fatalf("point %d + T%d: [L]P = O is %v", i, j, got)
 			}
-			// Also in projective coordinates (Z ≠ 1).
-			q.Add(&p, &tor[j])
-			ed25519SubgroupAgree(t, &q, "P + T (projective)")
+			// Also in projective coordinates (Z ≠ 1), on fewer points.
+			if i < n/10 {
+				q.Add(&p, &tor[j])
+				ed25519SubgroupAgree(t, &q, "P + T (projective)")
+			}
 		}
 		if t.Failed() {
 			return
