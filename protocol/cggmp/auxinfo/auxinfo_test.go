@@ -90,7 +90,7 @@ func TestAuxInfoGivesEveryPartyTheSamePublicData(t *testing.T) {
 
 // expectAbort runs three parties under the faults and checks that every
 // honest party aborts blaming exactly want and that nobody outputs.
-func expectAbort(t *testing.T, want []round.PartyID, ps map[round.PartyID]*sim.Party, net *sim.Network) {
+func expectAbort(t *testing.T, want []round.PartyID, cause string, ps map[round.PartyID]*sim.Party, net *sim.Network) {
 	t.Helper()
 	res := net.Run(ps)
 	for id, o := range res {
@@ -105,15 +105,13 @@ func expectAbort(t *testing.T, want []round.PartyID, ps map[round.PartyID]*sim.P
 			t.Errorf("honest party %d did not abort: %v", id, o.Err)
 			continue
 		}
+		if !strings.Contains(ae.Err.Error(), cause) {
+			t.Errorf("party %d aborts for another cause: %v, want %q", id, ae.Err, cause)
+		}
 		if !slices.Equal(ae.Culprits, want) || len(ae.Evidence) == 0 {
 			t.Errorf("party %d blames %v with %d bytes of evidence, want %v (%v)", id, ae.Culprits, len(ae.Evidence), want, o.Err)
 		}
 	}
-}
-
-// isProofBroadcast matches party from's round-3 Π^mod broadcast.
-func isProofBroadcast(m round.Message, from round.PartyID) bool {
-	return m.From == from && m.Round == 3 && m.Kind == round.KindRound && m.IsBroadcast()
 }
 
 func isFacMessage(m round.Message, from round.PartyID) bool {
@@ -125,37 +123,38 @@ func TestAuxInfoAbortsNamingTheCulprit(t *testing.T) {
 		x := new(big.Int).Lsh(big.NewInt(1), 2046)
 		x.Add(x, big.NewInt(1))
 		n := new(big.Int).Mul(x, big.NewInt(3)) // 2048 bits, divisible by 3
-		ps, _ := parties(t, session(t), 3, map[round.PartyID]func(*round1){
-			2: func(r *round1) { r.dec.params = paramsBytes(n, big.NewInt(4), big.NewInt(16)) },
+		ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+			2: {beforeCommit: func(r *round1) { r.dec.params = paramsBytes(n, big.NewInt(4), big.NewInt(16)) }},
 		})
-		expectAbort(t, []round.PartyID{2}, ps, &sim.Network{})
+		expectAbort(t, []round.PartyID{2}, "small prime factor", ps, &sim.Network{})
 	})
 	t.Run("a valid modulus of the wrong size is blamed on its owner", func(t *testing.T) {
 		sp := testprimes.SafePrimes1024()
 		n := new(big.Int).Mul(sp[6], sp[7])
 		n.Mul(n, sp[8]) // 3072 bits where 2048 are configured
-		ps, _ := parties(t, session(t), 3, map[round.PartyID]func(*round1){
-			3: func(r *round1) { r.dec.params = paramsBytes(n, big.NewInt(4), big.NewInt(16)) },
+		ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+			3: {beforeCommit: func(r *round1) { r.dec.params = paramsBytes(n, big.NewInt(4), big.NewInt(16)) }},
 		})
-		expectAbort(t, []round.PartyID{3}, ps, &sim.Network{})
+		expectAbort(t, []round.PartyID{3}, "bits, want 2048", ps, &sim.Network{})
 	})
 	t.Run("ring-Pedersen parameters with a tampered proof are blamed", func(t *testing.T) {
-		ps, _ := parties(t, session(t), 3, map[round.PartyID]func(*round1){
-			1: func(r *round1) { r.dec.prm[len(r.dec.prm)-1] ^= 1 },
+		ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+			1: {beforeCommit: func(r *round1) { r.dec.prm[len(r.dec.prm)-1] ^= 1 }},
 		})
-		expectAbort(t, []round.PartyID{1}, ps, &sim.Network{})
+		expectAbort(t, []round.PartyID{1}, "invalid ring-Pedersen proof", ps, &sim.Network{})
 	})
 	t.Run("a tampered Paillier-Blum proof is blamed", func(t *testing.T) {
-		ps, _ := parties(t, session(t), 3, nil)
-		expectAbort(t, []round.PartyID{1}, ps, &sim.Network{Faults: []sim.Fault{
-			func(m round.Message, to round.PartyID) []round.Message {
-				if isProofBroadcast(m, 1) {
-					m.Payload = slices.Clone(m.Payload)
-					m.Payload[len(m.Payload)-1] ^= 1 // a_m of the last repetition
+		ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+			1: {beforeCommit: func(r *round1) {
+				r.tamper = func(rnd uint16, out []round.Message) {
+					if rnd == 3 {
+						p := out[0].Payload // the Π^mod broadcast
+						p[len(p)-1] ^= 1    // a_m of the last repetition
+					}
 				}
-				return []round.Message{m}
-			},
-		}})
+			}},
+		})
+		expectAbort(t, []round.PartyID{1}, "invalid Paillier–Blum modulus proof", ps, &sim.Network{})
 	})
 	t.Run("a no-small-factor proof made under the prover's own parameters is blamed", func(t *testing.T) {
 		sid := session(t)
@@ -176,20 +175,38 @@ func TestAuxInfoAbortsNamingTheCulprit(t *testing.T) {
 			}
 			return []round.Message{m}
 		}}
-		expectAbort(t, []round.PartyID{2}, ps, net)
+		expectAbort(t, []round.PartyID{2}, "invalid no-small-factor proof", ps, net)
 	})
 	t.Run("a decommitment that does not open the commitment is blamed", func(t *testing.T) {
+		ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+			3: {afterCommit: func(r *round1) { r.raw[5] ^= 1 }}, // inside rid
+		})
+		expectAbort(t, []round.PartyID{3}, "does not open", ps, &sim.Network{})
+	})
+	t.Run("a decommitment altered on the way is caught by the echo", func(t *testing.T) {
 		ps, _ := parties(t, session(t), 3, nil)
-		expectAbort(t, []round.PartyID{3}, ps, &sim.Network{Faults: []sim.Fault{
+		expectAbort(t, []round.PartyID{3}, "equivocation", ps, &sim.Network{Faults: []sim.Fault{
 			sim.Corrupt(sim.Match{From: 3, Round: 2, Kind: round.KindRound}, func(p []byte) []byte {
-				p[5] ^= 1 // inside rid
+				p[5] ^= 1
 				return p
 			}),
 		}})
 	})
+	t.Run("a confirmation of another view is blamed", func(t *testing.T) {
+		ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+			1: {beforeCommit: func(r *round1) {
+				r.tamper = func(rnd uint16, out []round.Message) {
+					if rnd == 4 {
+						out[0].Payload = make([]byte, 32)
+					}
+				}
+			}},
+		})
+		expectAbort(t, []round.PartyID{1}, "confirmation of another view", ps, &sim.Network{})
+	})
 	t.Run("an equivocated round-1 commitment is blamed on its sender", func(t *testing.T) {
 		ps, _ := parties(t, session(t), 3, nil)
-		expectAbort(t, []round.PartyID{2}, ps, &sim.Network{Faults: []sim.Fault{
+		expectAbort(t, []round.PartyID{2}, "equivocation", ps, &sim.Network{Faults: []sim.Fault{
 			sim.Equivocate(2, 1, 3, func(p []byte) []byte {
 				p[0] ^= 1
 				return p
@@ -207,29 +224,40 @@ func TestAuxInfoAbortsNamingTheCulprit(t *testing.T) {
 				t.Fatalf("old session, party %d: %v", id, o.Err)
 			}
 		}
-		oldMsg := func(m round.Message, to round.PartyID) []byte {
+		// Party 2 keeps its modulus across sessions and sends, in the new
+		// session, its proofs from the old one.
+		oldPayload := func(m round.Message) []byte {
 			for _, o := range old.Log {
-				if o.From == m.From && o.Round == m.Round && o.Kind == m.Kind && o.To == m.To {
+				if o.From == 2 && o.Round == 3 && o.Kind == round.KindRound && o.To == m.To {
 					return o.Payload
 				}
 			}
 			t.Fatal("no message to replay")
 			return nil
 		}
-		for name, match := range map[string]func(round.Message) bool{
-			"Π^mod": func(m round.Message) bool { return isProofBroadcast(m, 2) },
-			"Π^fac": func(m round.Message) bool { return isFacMessage(m, 2) },
+		for _, c := range []struct {
+			name, cause string
+			replay      func(round.Message) bool
+		}{
+			{"Π^mod", "invalid Paillier–Blum modulus proof", func(m round.Message) bool { return m.IsBroadcast() }},
+			{"Π^fac", "invalid no-small-factor proof", func(m round.Message) bool { return !m.IsBroadcast() }},
 		} {
-			t.Run(name, func(t *testing.T) {
-				ps, _ := parties(t, session(t), 3, nil)
-				expectAbort(t, []round.PartyID{2}, ps, &sim.Network{Faults: []sim.Fault{
-					func(m round.Message, to round.PartyID) []round.Message {
-						if match(m) {
-							m.Payload = oldMsg(m, to)
+			t.Run(c.name, func(t *testing.T) {
+				ps, _ := parties(t, session(t), 3, map[round.PartyID]adversary{
+					2: {beforeCommit: func(r *round1) {
+						r.tamper = func(rnd uint16, out []round.Message) {
+							for i := range out {
+								if rnd != 3 {
+									break
+								}
+								if c.replay(out[i]) {
+									out[i].Payload = oldPayload(out[i])
+								}
+							}
 						}
-						return []round.Message{m}
-					},
-				}})
+					}},
+				})
+				expectAbort(t, []round.PartyID{2}, c.cause, ps, &sim.Network{})
 			})
 		}
 	})

@@ -41,9 +41,14 @@ func ids(n int) round.Parties {
 	return p
 }
 
-// parties builds n parties; tamper, when set for a party, changes its
-// round-1 state before it commits (a malicious party's choices).
-func parties(t testing.TB, sid round.SessionID, n int, tamper map[round.PartyID]func(*round1)) (map[round.PartyID]*sim.Party, map[round.PartyID]*round1) {
+// adversary changes a party's round-1 state before it commits and after
+// (a malicious party's choices).
+type adversary struct {
+	beforeCommit, afterCommit func(*round1)
+}
+
+// parties builds n parties, the ones in adv malicious.
+func parties(t testing.TB, sid round.SessionID, n int, adv map[round.PartyID]adversary) (map[round.PartyID]*sim.Party, map[round.PartyID]*round1) {
 	t.Helper()
 	all := ids(n)
 	out := map[round.PartyID]*sim.Party{}
@@ -54,10 +59,14 @@ func parties(t testing.TB, sid round.SessionID, n int, tamper map[round.PartyID]
 		if err != nil {
 			t.Fatal(err)
 		}
-		if f := tamper[id]; f != nil {
+		if f := adv[id].beforeCommit; f != nil {
 			f(r1)
 		}
-		m, initial, err := round.NewMachine(cfg, r1, r1.commitMessages())
+		msgs := r1.commitMessages()
+		if f := adv[id].afterCommit; f != nil {
+			f(r1)
+		}
+		m, initial, err := round.NewMachine(cfg, r1, msgs)
 		if err != nil {
 			t.Fatal(err)
 		}

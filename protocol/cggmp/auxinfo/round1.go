@@ -22,6 +22,10 @@ type round1 struct {
 	sec  *pedersen.Secret
 	dec  *decommit
 	raw  []byte // dec.marshal(), fixed by commitMessages
+
+	// tamper, set only by tests, rewrites the messages a round sends
+	// before they leave (a malicious party).
+	tamper func(rnd uint16, out []round.Message)
 }
 
 // newRound1 is CGGMP21 Fig. 7, Round 1, steps 1–3 without the refresh

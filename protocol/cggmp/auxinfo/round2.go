@@ -77,6 +77,9 @@ func (r *round2) Finalize(in round.Inputs) (round.Round, []round.Message, any, e
 		}
 		out = append(out, round.Message{To: j, Payload: b})
 	}
+	if r.tamper != nil {
+		r.tamper(3, out)
+	}
 	return &round3{round2: r, pub: pub, rid: rid}, out, nil, nil
 }
 

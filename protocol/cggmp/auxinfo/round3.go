@@ -1,7 +1,6 @@
 package auxinfo
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -59,7 +58,11 @@ func (r *round3) Finalize(in round.Inputs) (round.Round, []round.Message, any, e
 		return nil, nil, nil, round.Blame(fmt.Errorf("auxinfo: %w", first), evidence, bad...)
 	}
 	conf := r.confirmation()
-	return &round4{round3: r, conf: conf}, []round.Message{{Payload: conf}}, nil, nil
+	out := []round.Message{{Payload: conf}}
+	if r.tamper != nil {
+		r.tamper(4, out)
+	}
+	return &round4{round3: r, conf: conf}, out, nil, nil
 }
 
 // confirmation is SHA-256(label, sid, rid, every party's (N_j, s_j, t_j)
@@ -76,38 +79,6 @@ func (r *round3) confirmation() []byte {
 		h.Write(b)
 	}
 	return h.Sum(nil)
-}
-
-const confirmLabel = "custos/cggmp/aux/v1/confirm"
-
-// round4 is the confirmation round custos adds after the paper's Round 3
-// (docs/protocol/cggmp-aux.md): nobody outputs until every party has
-// accepted every proof and the same public data.
-type round4 struct {
-	*round3
-	conf []byte
-}
-
-func (r *round4) Number() uint16       { return 4 }
-func (r *round4) Expect() round.Expect { return round.Expect{Broadcast: true} }
-
-// Finalize outputs once every party confirmed the same view.
-func (r *round4) Finalize(in round.Inputs) (round.Round, []round.Message, any, error) {
-	var bad []round.PartyID
-	var evidence []byte
-	for _, j := range r.cfg.Parties {
-		if !bytes.Equal(in.Broadcast[j], r.conf) {
-			bad = append(bad, j)
-			evidence = append(evidence, in.Broadcast[j]...)
-		}
-	}
-	if len(bad) > 0 {
-		r.destroy()
-		return nil, nil, nil, round.Blame(errors.New("auxinfo: confirmation of another view"), evidence, bad...)
-	}
-	res := &Result{ID: r.cfg.Self, Paillier: r.sk, Pedersen: r.sec, Public: r.pub, RID: r.rid}
-	r.sk, r.sec = nil, nil
-	return nil, nil, res, nil
 }
 
 func (r *round3) verifyMod(j round.PartyID, p Public, raw []byte) error {
