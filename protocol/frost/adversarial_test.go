@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/custos-mpc/custos/crypto/group"
@@ -11,13 +12,14 @@ import (
 	"github.com/custos-mpc/custos/protocol/sim"
 )
 
-// expectDKGAbort runs a 3-of-5 DKG with the given faults and asserts that
-// every honest party aborts naming exactly want, and that no party outputs
-// a key share.
-func expectDKGAbort(t *testing.T, s *Suite, want []round.PartyID, faults ...sim.Fault) {
+// expectDKGAbort runs a 3-of-5 DKG in which the parties in bad tamper with
+// what they send (at the source) and the network applies faults, and
+// asserts that every honest party that aborts names exactly want for a
+// reason containing cause, and that no party outputs a key share.
+func expectDKGAbort(t *testing.T, s *Suite, want []round.PartyID, cause string, bad map[round.PartyID]func(uint16, []round.Message), faults ...sim.Fault) {
 	t.Helper()
 	net := &sim.Network{Faults: faults}
-	res := net.Run(dkgParties(t, s, newSession(t), 3, ids(5)))
+	res := net.Run(dkgPartiesWith(t, s, newSession(t), 3, ids(5), bad))
 	aborted := 0
 	for id, o := range res {
 		if o.Result != nil {
@@ -34,20 +36,24 @@ func expectDKGAbort(t *testing.T, s *Suite, want []round.PartyID, faults ...sim.
 		if !slices.Equal(ae.Culprits, want) {
 			t.Errorf("party %d blames %v, want %v (%v)", id, ae.Culprits, want, o.Err)
 		}
+		if !strings.Contains(o.Err.Error(), cause) {
+			t.Errorf("party %d aborted for %q, want a reason containing %q", id, o.Err, cause)
+		}
 	}
 	if aborted == 0 {
 		t.Fatalf("no honest party aborted: %v", res)
 	}
 }
 
-// broadcastPayload rewrites party from's round-1 broadcast with f.
-func corruptBroadcast(from round.PartyID, f func([]byte) []byte) sim.Fault {
-	return sim.Corrupt(sim.Match{From: from, Round: 1, Kind: round.KindRound}, func(p []byte) []byte {
-		if len(p) > 40 { // the broadcast, not a 2+32-byte share
-			return f(p)
+// lying makes party j send, as its own, a round-1 broadcast rewritten by f.
+func lying(j round.PartyID, f func([]byte) []byte) map[round.PartyID]func(uint16, []round.Message) {
+	return map[round.PartyID]func(uint16, []round.Message){j: func(rnd uint16, out []round.Message) {
+		for i := range out {
+			if rnd == 1 && out[i].To == 0 {
+				out[i].Payload = f(slices.Clone(out[i].Payload))
+			}
 		}
-		return p
-	})
+	}}
 }
 
 func TestDKGAbortsNamingTheCulprit(t *testing.T) {
@@ -57,7 +63,7 @@ func TestDKGAbortsNamingTheCulprit(t *testing.T) {
 		sl := g.ScalarLen()
 		hdr := 2 + 2 // version, suite, threshold
 		t.Run(s.Name+": a share that does not match the commitment names its dealer", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{2}, sim.Corrupt(
+			expectDKGAbort(t, s, []round.PartyID{2}, "share does not match", nil, sim.Corrupt(
 				sim.Match{From: 2, To: 4, Round: 1, Kind: round.KindRound},
 				func(p []byte) []byte {
 					if len(p) == 2+sl {
@@ -68,14 +74,14 @@ func TestDKGAbortsNamingTheCulprit(t *testing.T) {
 				}))
 		})
 		t.Run(s.Name+": an invalid proof of possession names its sender", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{3}, corruptBroadcast(3, func(p []byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{3}, "invalid proof of possession", lying(3, func(p []byte) []byte {
 				mu, _ := g.RandomScalar(rand.Reader)
 				copy(p[len(p)-sl:], mu.Bytes())
 				return p
 			}))
 		})
 		t.Run(s.Name+": a rogue key (commitment replaced, proof kept) names its sender", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{5}, corruptBroadcast(5, func(p []byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{5}, "invalid proof of possession", lying(5, func(p []byte) []byte {
 				x, _ := g.RandomScalar(rand.Reader)
 				copy(p[hdr:hdr+el], g.NewElement().ScalarBaseMult(x).Bytes())
 				return p
@@ -90,24 +96,24 @@ func TestDKGAbortsNamingTheCulprit(t *testing.T) {
 					replay = m.Payload
 				}
 			}
-			expectDKGAbort(t, s, []round.PartyID{1}, corruptBroadcast(1, func([]byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{1}, "invalid proof of possession", lying(1, func([]byte) []byte {
 				return slices.Clone(replay)
 			}))
 		})
 		t.Run(s.Name+": a wrong-length commitment vector names its sender", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{2}, corruptBroadcast(2, func(p []byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{2}, "coefficients", lying(2, func(p []byte) []byte {
 				p[3]-- // claims threshold 2 and carries one element fewer
 				return append(p[:hdr], p[hdr+el:]...)
 			}))
 		})
 		t.Run(s.Name+": the identity as a commitment names its sender", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{4}, corruptBroadcast(4, func(p []byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{4}, "group:", lying(4, func(p []byte) []byte {
 				copy(p[hdr+el:hdr+2*el], g.NewElement().Bytes())
 				return p
 			}))
 		})
 		t.Run(s.Name+": an off-curve commitment names its sender", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{4}, corruptBroadcast(4, func(p []byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{4}, "group:", lying(4, func(p []byte) []byte {
 				for i := hdr; i < hdr+el; i++ {
 					p[i] = 0xff
 				}
@@ -118,7 +124,7 @@ func TestDKGAbortsNamingTheCulprit(t *testing.T) {
 			}))
 		})
 		t.Run(s.Name+": an equivocated broadcast is caught by the echo and names its sender", func(t *testing.T) {
-			expectDKGAbort(t, s, []round.PartyID{2}, sim.Equivocate(2, 1, 5, func(p []byte) []byte {
+			expectDKGAbort(t, s, []round.PartyID{2}, "equivocation", nil, sim.Equivocate(2, 1, 5, func(p []byte) []byte {
 				if len(p) > 40 {
 					x, _ := g.RandomScalar(rand.Reader)
 					copy(p[hdr+el:hdr+2*el], g.NewElement().ScalarBaseMult(x).Bytes())
@@ -131,7 +137,7 @@ func TestDKGAbortsNamingTheCulprit(t *testing.T) {
 		// (0, −1) has order 2 on edwards25519: y = −1 = p − 1, encoded little-endian.
 		order2 := []byte{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
 			0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
-		expectDKGAbort(t, Ed25519, []round.PartyID{3}, corruptBroadcast(3, func(p []byte) []byte {
+		expectDKGAbort(t, Ed25519, []round.PartyID{3}, "group:", lying(3, func(p []byte) []byte {
 			copy(p[4+32:4+64], order2)
 			return p
 		}))

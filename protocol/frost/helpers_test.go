@@ -26,6 +26,13 @@ func newSession(t testing.TB) round.SessionID {
 
 // dkgParties builds the machines of a DKG session.
 func dkgParties(t testing.TB, s *Suite, sid round.SessionID, threshold int, parties round.Parties) map[round.PartyID]*sim.Party {
+	return dkgPartiesWith(t, s, sid, threshold, parties, nil)
+}
+
+// dkgPartiesWith builds a DKG session in which the parties in bad tamper
+// with what they send, at the source (see sim.Malicious).
+func dkgPartiesWith(t testing.TB, s *Suite, sid round.SessionID, threshold int, parties round.Parties,
+	bad map[round.PartyID]func(uint16, []round.Message)) map[round.PartyID]*sim.Party {
 	t.Helper()
 	out := make(map[round.PartyID]*sim.Party, len(parties))
 	for _, id := range parties {
@@ -33,6 +40,9 @@ func dkgParties(t testing.TB, s *Suite, sid round.SessionID, threshold int, part
 		first, msgs, err := NewDKG(s, cfg, threshold, rand.Reader)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if f := bad[id]; f != nil {
+			first, msgs = sim.Malicious(first, msgs, f)
 		}
 		m, initial, err := round.NewMachine(cfg, first, msgs)
 		if err != nil {

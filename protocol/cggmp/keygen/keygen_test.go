@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -22,6 +23,12 @@ func session(t testing.TB) round.SessionID {
 }
 
 func parties(t testing.TB, sid round.SessionID, threshold, n int) map[round.PartyID]*sim.Party {
+	return partiesWith(t, sid, threshold, n, nil)
+}
+
+// partiesWith builds a session in which the parties in bad tamper with
+// what they send, at the source (sim.Malicious).
+func partiesWith(t testing.TB, sid round.SessionID, threshold, n int, bad map[round.PartyID]func(uint16, []round.Message)) map[round.PartyID]*sim.Party {
 	t.Helper()
 	ids := make(round.Parties, n)
 	for i := range ids {
@@ -33,6 +40,9 @@ func parties(t testing.TB, sid round.SessionID, threshold, n int) map[round.Part
 		first, msgs, err := Start(group.Secp256k1, cfg, threshold, rand.Reader)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if f := bad[id]; f != nil {
+			first, msgs = sim.Malicious(first, msgs, f)
 		}
 		m, initial, err := round.NewMachine(cfg, first, msgs)
 		if err != nil {
@@ -88,14 +98,16 @@ func TestKeygenProducesAConsistentThresholdKey(t *testing.T) {
 	}
 }
 
-func expectAbort(t *testing.T, want []round.PartyID, faults ...sim.Fault) {
+func expectAbort(t *testing.T, want []round.PartyID, cause string, bad map[round.PartyID]func(uint16, []round.Message), faults ...sim.Fault) {
 	t.Helper()
 	net := &sim.Network{Faults: faults}
-	res := net.Run(parties(t, session(t), 3, 5))
+	res := net.Run(partiesWith(t, session(t), 3, 5, bad))
 	aborted := 0
 	for id, o := range res {
-		if o.Result != nil {
-			t.Errorf("party %d produced a key share despite the fault", id)
+		// The culprit's own software may finish (it does not check its own
+		// proof); no honest party may.
+		if o.Result != nil && !slices.Contains(want, id) {
+			t.Errorf("honest party %d produced a key share despite the fault", id)
 		}
 		var ae *round.AbortError
 		if slices.Contains(want, id) || !errors.As(o.Err, &ae) {
@@ -105,16 +117,30 @@ func expectAbort(t *testing.T, want []round.PartyID, faults ...sim.Fault) {
 		if !slices.Equal(ae.Culprits, want) {
 			t.Errorf("party %d blames %v, want %v (%v)", id, ae.Culprits, want, o.Err)
 		}
+		if !strings.Contains(o.Err.Error(), cause) {
+			t.Errorf("party %d aborted for %q, want a reason containing %q", id, o.Err, cause)
+		}
 	}
 	if aborted == 0 {
 		t.Fatal("no honest party aborted")
 	}
 }
 
+// lying makes party j rewrite its own broadcast of round rnd with f.
+func lying(j round.PartyID, rnd uint16, f func([]byte) []byte) map[round.PartyID]func(uint16, []round.Message) {
+	return map[round.PartyID]func(uint16, []round.Message){j: func(r uint16, out []round.Message) {
+		for i := range out {
+			if r == rnd && out[i].To == 0 {
+				out[i].Payload = f(slices.Clone(out[i].Payload))
+			}
+		}
+	}}
+}
+
 func TestKeygenAbortsNamingTheCulprit(t *testing.T) {
 	g := group.Secp256k1
 	t.Run("a share that does not match the dealer's commitment", func(t *testing.T) {
-		expectAbort(t, []round.PartyID{2}, sim.Corrupt(sim.Match{From: 2, To: 4, Round: 2, Kind: round.KindRound}, func(p []byte) []byte {
+		expectAbort(t, []round.PartyID{2}, "share does not match", nil, sim.Corrupt(sim.Match{From: 2, To: 4, Round: 2, Kind: round.KindRound}, func(p []byte) []byte {
 			if len(p) == 32 {
 				x, _ := g.RandomScalar(rand.Reader)
 				return x.Bytes()
@@ -123,23 +149,19 @@ func TestKeygenAbortsNamingTheCulprit(t *testing.T) {
 		}))
 	})
 	t.Run("a decommitment that does not open the commitment", func(t *testing.T) {
-		expectAbort(t, []round.PartyID{3}, sim.Corrupt(sim.Match{From: 3, Round: 2, Kind: round.KindRound}, func(p []byte) []byte {
-			if len(p) > 32 {
-				p[5] ^= 1 // inside rid
-			}
+		expectAbort(t, []round.PartyID{3}, "does not open", lying(3, 2, func(p []byte) []byte {
+			p[5] ^= 1 // inside rid
 			return p
 		}))
 	})
 	t.Run("a commitment vector of the wrong length", func(t *testing.T) {
-		expectAbort(t, []round.PartyID{5}, sim.Corrupt(sim.Match{From: 5, Round: 2, Kind: round.KindRound}, func(p []byte) []byte {
-			if len(p) > 32 {
-				p[1+32+1] = 2
-			}
+		expectAbort(t, []round.PartyID{5}, "commitments, want", lying(5, 2, func(p []byte) []byte {
+			p[1+32+1] = 2
 			return p
 		}))
 	})
 	t.Run("an invalid proof of knowledge", func(t *testing.T) {
-		expectAbort(t, []round.PartyID{1}, sim.Corrupt(sim.Match{From: 1, Round: 3, Kind: round.KindRound}, func(p []byte) []byte {
+		expectAbort(t, []round.PartyID{1}, "invalid proof of knowledge", lying(1, 3, func(p []byte) []byte {
 			p[len(p)-1] ^= 1
 			return p
 		}))
@@ -153,12 +175,12 @@ func TestKeygenAbortsNamingTheCulprit(t *testing.T) {
 				replay = m.Payload
 			}
 		}
-		expectAbort(t, []round.PartyID{4}, sim.Corrupt(sim.Match{From: 4, Round: 3, Kind: round.KindRound}, func([]byte) []byte {
+		expectAbort(t, []round.PartyID{4}, "invalid proof of knowledge", lying(4, 3, func([]byte) []byte {
 			return slices.Clone(replay)
 		}))
 	})
 	t.Run("an equivocated commitment", func(t *testing.T) {
-		expectAbort(t, []round.PartyID{2}, sim.Equivocate(2, 1, 5, func(p []byte) []byte {
+		expectAbort(t, []round.PartyID{2}, "equivocation", nil, sim.Equivocate(2, 1, 5, func(p []byte) []byte {
 			p[0] ^= 1
 			return p
 		}))
