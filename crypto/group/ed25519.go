@@ -6,6 +6,7 @@ import (
 	"io"
 	"math/big"
 	"slices"
+	"sync/atomic"
 
 	"filippo.io/edwards25519"
 	"filippo.io/edwards25519/field"
@@ -25,7 +26,7 @@ type edScalar struct{ s edwards25519.Scalar }
 // values often (commitment lists, transcripts).
 type edElement struct {
 	p   edwards25519.Point
-	enc []byte
+	enc atomic.Pointer[[]byte] // immutable once stored; nil after any change
 }
 
 var (
@@ -66,7 +67,8 @@ func (ed25519Group) ParseElement(b []byte) (Element, error) {
 	if _, err := e.p.SetBytes(b); err != nil {
 		return nil, ErrInvalidElement
 	}
-	e.enc = append([]byte(nil), b...)
+	enc := append([]byte(nil), b...)
+	e.enc.Store(&enc)
 	// SetBytes accepts y ≥ p and x = 0 with the sign bit set; e.p.Bytes()
 	// = b is the same test but costs a field inversion.
 	var y field.Element
@@ -272,36 +274,43 @@ func (s *edScalar) SetUniformBytes(b []byte) (Scalar, error) {
 
 func (e *edElement) Group() Group { return Edwards25519 }
 func (e *edElement) Set(a Element) Element {
-	e.enc = a.(*edElement).enc // never mutated in place, so it can be shared
+	e.enc.Store(a.(*edElement).enc.Load()) // never mutated in place, so it can be shared
 	e.p.Set(edP(a))
 	return e
 }
-func (e *edElement) Add(a, b Element) Element { e.enc = nil; e.p.Add(edP(a), edP(b)); return e }
-func (e *edElement) Sub(a, b Element) Element { e.enc = nil; e.p.Subtract(edP(a), edP(b)); return e }
-func (e *edElement) Negate(a Element) Element { e.enc = nil; e.p.Negate(edP(a)); return e }
-func (e *edElement) Double(a Element) Element { e.enc = nil; e.p.Add(edP(a), edP(a)); return e }
+func (e *edElement) Add(a, b Element) Element { e.enc.Store(nil); e.p.Add(edP(a), edP(b)); return e }
+func (e *edElement) Sub(a, b Element) Element {
+	e.enc.Store(nil)
+	e.p.Subtract(edP(a), edP(b))
+	return e
+}
+func (e *edElement) Negate(a Element) Element { e.enc.Store(nil); e.p.Negate(edP(a)); return e }
+func (e *edElement) Double(a Element) Element { e.enc.Store(nil); e.p.Add(edP(a), edP(a)); return e }
 func (e *edElement) Equal(b Element) bool     { return e.p.Equal(edP(b)) == 1 }
 func (e *edElement) IsIdentity() bool         { return e.p.Equal(edwards25519.NewIdentityPoint()) == 1 }
 func (e *edElement) Bytes() []byte {
-	if e.enc != nil {
-		return append([]byte(nil), e.enc...)
+	// The encoding costs a field inversion; it is computed once per value
+	// and kept in an atomic pointer, so shared public values can be encoded
+	// from several goroutines.
+	if enc := e.enc.Load(); enc != nil {
+		return append([]byte(nil), (*enc)...)
 	}
-	// Not cached here: Bytes must stay read-only so that shared public
-	// values can be encoded from several goroutines.
-	return e.p.Bytes()
+	enc := e.p.Bytes()
+	e.enc.Store(&enc)
+	return append([]byte(nil), enc...)
 }
 func (e *edElement) ScalarBaseMult(s Scalar) Element {
-	e.enc = nil
+	e.enc.Store(nil)
 	e.p.ScalarBaseMult(edS(s))
 	return e
 }
 func (e *edElement) ScalarMult(s Scalar, a Element) Element {
-	e.enc = nil
+	e.enc.Store(nil)
 	e.p.ScalarMult(edS(s), edP(a))
 	return e
 }
 func (e *edElement) VarTimeMultiScalarMult(s []Scalar, a []Element) Element {
-	e.enc = nil
+	e.enc.Store(nil)
 	ss := make([]*edwards25519.Scalar, len(s))
 	pp := make([]*edwards25519.Point, len(a))
 	for i := range s {

@@ -3,6 +3,7 @@ package group
 import (
 	"io"
 	"math/big"
+	"sync/atomic"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
@@ -21,7 +22,10 @@ type secpGroup struct{}
 type secpScalar struct{ s secp256k1.ModNScalar }
 
 // secpElement holds a normalized Jacobian point; Z = 0 is the identity.
-type secpElement struct{ p secp256k1.JacobianPoint }
+type secpElement struct {
+	p   secp256k1.JacobianPoint
+	enc atomic.Pointer[[]byte] // cached encoding; nil after any change
+}
 
 var secpOrder, _ = new(big.Int).SetString("fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141", 16)
 
@@ -213,17 +217,23 @@ func (s *secpScalar) SetUniformBytes(b []byte) (Scalar, error) {
 	return s, nil
 }
 
-func (e *secpElement) Group() Group          { return Secp256k1 }
-func (e *secpElement) Set(a Element) Element { e.p.Set(secpP(a)); return e }
-func (e *secpElement) IsIdentity() bool      { return e.p.Z.IsZero() }
+func (e *secpElement) Group() Group { return Secp256k1 }
+func (e *secpElement) Set(a Element) Element {
+	e.enc.Store(a.(*secpElement).enc.Load())
+	e.p.Set(secpP(a))
+	return e
+}
+func (e *secpElement) IsIdentity() bool { return e.p.Z.IsZero() }
 
 func (e *secpElement) Add(a, b Element) Element {
+	e.enc.Store(nil)
 	secp256k1.AddNonConst(secpP(a), secpP(b), &e.p)
 	secpCanonIdentity(&e.p)
 	return e
 }
 
 func (e *secpElement) Sub(a, b Element) Element {
+	e.enc.Store(nil)
 	var nb secp256k1.JacobianPoint
 	nb.Set(secpP(b))
 	nb.Y.Negate(1).Normalize()
@@ -233,12 +243,14 @@ func (e *secpElement) Sub(a, b Element) Element {
 }
 
 func (e *secpElement) Negate(a Element) Element {
+	e.enc.Store(nil)
 	e.p.Set(secpP(a))
 	e.p.Y.Negate(1).Normalize()
 	return e
 }
 
 func (e *secpElement) Double(a Element) Element {
+	e.enc.Store(nil)
 	secp256k1.DoubleNonConst(secpP(a), &e.p)
 	secpCanonIdentity(&e.p)
 	return e
@@ -284,10 +296,17 @@ func secpAffine(a, p *secp256k1.JacobianPoint) {
 // Bytes is RFC 9591 Section 6.5 SerializeElement: SEC1 compressed form. The
 // identity, which has no such encoding, gives 33 zero bytes.
 func (e *secpElement) Bytes() []byte {
+	if enc := e.enc.Load(); enc != nil {
+		return append([]byte(nil), (*enc)...)
+	}
 	out := make([]byte, 33)
 	if e.IsIdentity() {
 		return out
 	}
+	defer func() {
+		enc := append([]byte(nil), out...)
+		e.enc.Store(&enc)
+	}()
 	var a secp256k1.JacobianPoint
 	secpAffine(&a, &e.p)
 	out[0] = 0x02
@@ -299,16 +318,19 @@ func (e *secpElement) Bytes() []byte {
 }
 
 func (e *secpElement) ScalarBaseMult(s Scalar) Element {
+	e.enc.Store(nil)
 	secpScalarBaseMultCT(secpS(s), &e.p)
 	return e
 }
 
 func (e *secpElement) ScalarMult(s Scalar, a Element) Element {
+	e.enc.Store(nil)
 	secpScalarMultCT(secpS(s), secpP(a), &e.p)
 	return e
 }
 
 func (e *secpElement) VarTimeMultiScalarMult(s []Scalar, a []Element) Element {
+	e.enc.Store(nil)
 	if len(s) != len(a) {
 		panic("group: VarTimeMultiScalarMult: length mismatch")
 	}

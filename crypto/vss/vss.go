@@ -150,3 +150,49 @@ func Lagrange(g group.Group, xs []uint64, x uint64) (group.Scalar, error) {
 	// The identifiers are public: variable-time inversion is fine here.
 	return num.Mul(num, group.InvertVarTime(den, den)), nil
 }
+
+// LagrangeAll returns the Lagrange coefficient at 0 of every identifier in
+// xs, in order, with one field inversion for all of them (Montgomery's batch
+// inversion). The identifiers are public.
+func LagrangeAll(g group.Group, xs []uint64) ([]group.Scalar, error) {
+	seen := make(map[uint64]bool, len(xs))
+	for _, v := range xs {
+		if v == 0 || seen[v] {
+			return nil, errors.New("vss: identifiers must be nonzero and distinct")
+		}
+		seen[v] = true
+	}
+	n := len(xs)
+	sx := make([]group.Scalar, n)
+	for i, v := range xs {
+		sx[i] = g.NewScalar().SetUint64(v)
+	}
+	nums := make([]group.Scalar, n)
+	dens := make([]group.Scalar, n)
+	t := g.NewScalar()
+	for i := range xs {
+		nums[i] = g.NewScalar().SetUint64(1)
+		dens[i] = g.NewScalar().SetUint64(1)
+		for j := range xs {
+			if j == i {
+				continue
+			}
+			nums[i].Mul(nums[i], sx[j])
+			dens[i].Mul(dens[i], t.Sub(sx[j], sx[i]))
+		}
+	}
+	// prefix[i] = dens[0]·…·dens[i-1]; invert the total once.
+	prefix := make([]group.Scalar, n+1)
+	prefix[0] = g.NewScalar().SetUint64(1)
+	for i := range dens {
+		prefix[i+1] = g.NewScalar().Mul(prefix[i], dens[i])
+	}
+	inv := group.InvertVarTime(g.NewScalar(), prefix[n])
+	out := make([]group.Scalar, n)
+	for i := n - 1; i >= 0; i-- {
+		di := g.NewScalar().Mul(inv, prefix[i]) // 1/dens[i]
+		inv.Mul(inv, dens[i])
+		out[i] = di.Mul(di, nums[i])
+	}
+	return out, nil
+}

@@ -55,3 +55,22 @@ func TestLagrangeRejectsBadSets(t *testing.T) {
 		})
 	}
 }
+
+func TestLagrangeAllMatchesLagrange(t *testing.T) {
+	for _, g := range []group.Group{group.Edwards25519, group.Secp256k1} {
+		xs := []uint64{1, 3, 4, 7, 9}
+		all, err := LagrangeAll(g, xs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, x := range xs {
+			one, _ := Lagrange(g, xs, x)
+			if !one.Equal(all[i]) {
+				t.Fatalf("%s: coefficient of %d differs", g.Name(), x)
+			}
+		}
+		if _, err := LagrangeAll(g, []uint64{1, 1}); err == nil {
+			t.Fatal("duplicate identifiers accepted")
+		}
+	}
+}

@@ -26,9 +26,10 @@ type signingContext struct {
 	pkg    *SigningPackage
 	ids    []uint64
 	rho    map[round.PartyID]group.Scalar
-	R      group.Element // group commitment, normalised for BIP340
-	c      group.Scalar  // challenge
-	verKey group.Element // the key the final signature verifies under
+	lam    map[round.PartyID]group.Scalar // Lagrange coefficients of the signers
+	R      group.Element                  // group commitment, normalised for BIP340
+	c      group.Scalar                   // challenge
+	verKey group.Element                  // the key the final signature verifies under
 	// BIP340 sign adjustments (both 1 for the RFC suites): each share is
 	// nonceSign·(d + e·ρ) + keySign·λ·sk·c, and tweakAdd is added to z.
 	nonceSign group.Scalar
@@ -111,6 +112,15 @@ func newSigningContext(pub *PublicKey, pkg *SigningPackage) (*signingContext, er
 		hidings.Add(hidings, c.Hiding)
 		scal[i], pts[i] = r, c.Binding
 	}
+	// Lagrange coefficients of every signer, with one inversion.
+	lams, err := vss.LagrangeAll(g, sc.ids)
+	if err != nil {
+		return nil, err
+	}
+	sc.lam = make(map[round.PartyID]group.Scalar, len(lams))
+	for i, c := range pkg.Commitments {
+		sc.lam[c.ID] = lams[i]
+	}
 	// Section 4.5, compute_group_commitment.
 	R := g.NewElement().VarTimeMultiScalarMult(scal, pts)
 	R.Add(R, hidings)
@@ -134,12 +144,10 @@ func newSigningContext(pub *PublicKey, pkg *SigningPackage) (*signingContext, er
 	return sc, nil
 }
 
+// lambda is RFC 9591 Section 4.2 derive_interpolating_value for a signer
+// of the package (a new copy).
 func (sc *signingContext) lambda(id round.PartyID) group.Scalar {
-	l, err := vss.Lagrange(sc.suite.Group, sc.ids, uint64(id))
-	if err != nil {
-		panic("frost: lagrange on a checked list: " + err.Error())
-	}
-	return l
+	return sc.suite.Group.NewScalar().Set(sc.lam[id])
 }
 
 // commitmentShare returns nonceSign·(D_i + ρ_i·E_i), the signer's part of R.
