@@ -80,6 +80,11 @@ func TestDKGAbortsNamingTheCulprit(t *testing.T) {
 				return p
 			}))
 		})
+		t.Run(s.Name+": a missing proof of possession names its sender", func(t *testing.T) {
+			expectDKGAbort(t, s, []round.PartyID{3}, "truncated", lying(3, func(p []byte) []byte {
+				return p[:len(p)-el-sl] // commitments only, no (R, μ)
+			}))
+		})
 		t.Run(s.Name+": a rogue key (commitment replaced, proof kept) names its sender", func(t *testing.T) {
 			expectDKGAbort(t, s, []round.PartyID{5}, "invalid proof of possession", lying(5, func(p []byte) []byte {
 				x, _ := g.RandomScalar(rand.Reader)
