@@ -170,6 +170,7 @@ func (m *memoryStore) Share(ctx context.Context, keyID string, epoch uint64) (Sh
 	var cp memShare
 	if ok {
 		cp = *sh
+		cp.sealed = bytes.Clone(sh.sealed) // DestroyShare wipes the stored copy
 	}
 	m.mu.Unlock()
 	if !ok {
@@ -188,6 +189,7 @@ func (m *memoryStore) ActiveShare(ctx context.Context, keyID string) (ShareInfo,
 	for k, sh := range m.shares {
 		if k.keyID == keyID && sh.info.Status == StatusActive {
 			cp, found = *sh, true
+			cp.sealed = bytes.Clone(sh.sealed) // DestroyShare wipes the stored copy
 			break
 		}
 	}
@@ -460,6 +462,7 @@ func (m *memoryStore) Blob(ctx context.Context, namespace, name string) (*Secret
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	sealed, ok := m.blobs[blobKey{namespace, name}]
+	sealed = bytes.Clone(sealed) // DeleteBlob wipes the stored copy
 	m.mu.Unlock()
 	if !ok {
 		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
