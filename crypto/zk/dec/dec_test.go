@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/custos-mpc/custos/crypto/group"
-	"github.com/custos-mpc/custos/crypto/paillier/arith"
 	"github.com/custos-mpc/custos/crypto/zk"
 	"github.com/custos-mpc/custos/crypto/zk/internal/zktest"
 )
@@ -257,26 +256,20 @@ func FuzzParse(f *testing.F) {
 func BenchmarkProve(b *testing.B) {
 	f := newFixture(b, group.Secp256k1, nil, nil)
 	f.p.Reps = 128
-	arith.ResetCount()
-	for b.Loop() {
+	zktest.FullExp(b, func() {
 		f.prove(b)
-	}
-	_, full := arith.Count()
-	b.ReportMetric(full/float64(b.N), "fullexp/op")
+	})
 }
 
 func BenchmarkVerify(b *testing.B) {
 	f := newFixture(b, group.Secp256k1, nil, nil)
 	f.p.Reps = 128
 	pr := f.prove(b)
-	arith.ResetCount()
-	for b.Loop() {
+	zktest.FullExp(b, func() {
 		if err := Verify(f.p, zktest.Base, f.st, pr); err != nil {
 			b.Fatal(err)
 		}
-	}
-	_, full := arith.Count()
-	b.ReportMetric(full/float64(b.N), "fullexp/op")
+	})
 }
 
 func TestMissingProofIsRejected(t *testing.T) {

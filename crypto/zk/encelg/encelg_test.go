@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/custos-mpc/custos/crypto/group"
-	"github.com/custos-mpc/custos/crypto/paillier/arith"
 	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/zk"
 	"github.com/custos-mpc/custos/crypto/zk/internal/zktest"
@@ -278,39 +277,30 @@ func FuzzParse(f *testing.F) {
 // modulus), as counted by crypto/paillier/arith.
 func BenchmarkProve(b *testing.B) {
 	f := newFixture(b, group.Secp256k1, nil)
-	arith.ResetCount()
-	for b.Loop() {
+	zktest.FullExp(b, func() {
 		f.prove(b)
-	}
-	_, full := arith.Count()
-	b.ReportMetric(full/float64(b.N), "fullexp/op")
+	})
 }
 
 func BenchmarkVerify(b *testing.B) {
 	f := newFixture(b, group.Secp256k1, nil)
 	pr := f.prove(b)
-	arith.ResetCount()
-	for b.Loop() {
+	zktest.FullExp(b, func() {
 		if err := Verify(f.p, zktest.Base, f.rp, f.st, pr); err != nil {
 			b.Fatal(err)
 		}
-	}
-	_, full := arith.Count()
-	b.ReportMetric(full/float64(b.N), "fullexp/op")
+	})
 }
 
 func BenchmarkVerifyWithKeys(b *testing.B) {
 	f := newFixture(b, group.Secp256k1, nil)
 	pr := f.prove(b)
 	keys := zk.WithVerifierKeys(zktest.Parties(b)[1].Keys)
-	arith.ResetCount()
-	for b.Loop() {
+	zktest.FullExp(b, func() {
 		if err := Verify(f.p, zktest.Base, f.rp, f.st, pr, keys); err != nil {
 			b.Fatal(err)
 		}
-	}
-	_, full := arith.Count()
-	b.ReportMetric(full/float64(b.N), "fullexp/op")
+	})
 }
 
 func TestMissingProofIsRejected(t *testing.T) {

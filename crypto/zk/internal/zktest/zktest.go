@@ -11,6 +11,7 @@ import (
 
 	"github.com/custos-mpc/custos/crypto/group"
 	"github.com/custos-mpc/custos/crypto/paillier"
+	"github.com/custos-mpc/custos/crypto/paillier/arith"
 	"github.com/custos-mpc/custos/crypto/paillier/testprimes"
 	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/zk"
@@ -116,4 +117,17 @@ func Scalar(g group.Group, x *big.Int) group.Scalar { return zkutil.ScalarFromIn
 // BumpPoint returns e + G.
 func BumpPoint(e group.Element) group.Element {
 	return e.Group().NewElement().Add(e, e.Group().Generator())
+}
+
+// FullExp runs op b.N times and reports "fullexp/op": the modular
+// exponentiations it costs in full-size units (a 2048-bit exponent modulo a
+// 2048-bit modulus), as counted by crypto/paillier/arith.
+func FullExp(b *testing.B, op func()) {
+	b.Helper()
+	arith.ResetCount()
+	for b.Loop() {
+		op()
+	}
+	_, full := arith.Count()
+	b.ReportMetric(full/float64(b.N), "fullexp/op")
 }
