@@ -509,55 +509,10 @@ func (st *sqliteStore) putOneTime(ctx context.Context, kind, keyID, id string, s
 	return nil
 }
 
-// consume is the at-most-once primitive. Inside one immediate transaction
-// it reads the row, refuses a consumed one, opens the secret (so a blob that
-// does not open leaves the row untouched), erases it and records the
-// consumption. The secret is returned only after Commit has returned, which
-// with WAL and synchronous=FULL means the consumption is on disk.
+// consume is the at-most-once primitive for one id (see consumeMany).
 func (st *sqliteStore) consume(ctx context.Context, kind, keyID, id string) (*Secret, error) {
-	if err := validOneTime(keyID, id, nil); err != nil {
-		return nil, fmt.Errorf("keystore: consume %s: %w", kind, err)
-	}
-	var sec *Secret
-	err := st.tx(ctx, func(tx *sql.Tx) error {
-		var sealed []byte
-		var consumed sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT sealed, consumed_at FROM one_time WHERE kind = ? AND key_id = ? AND id = ?`,
-			kind, keyID, id).Scan(&sealed, &consumed)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		if consumed.Valid {
-			return ErrNonceUsed
-		}
-		s, err := st.open(sealed, oneTimeAD(kind, keyID, id))
-		if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE one_time SET sealed = NULL, consumed_at = ?
-			WHERE kind = ? AND key_id = ? AND id = ? AND consumed_at IS NULL`, st.stamp(), kind, keyID, id)
-		if err == nil {
-			if n, _ := res.RowsAffected(); n != 1 {
-				err = ErrNonceUsed
-			}
-		}
-		if err != nil {
-			s.Destroy()
-			return err
-		}
-		sec = s
-		return nil
-	})
-	if err != nil {
-		if sec != nil { // commit failed: the consumption may not be durable
-			sec.Destroy()
-		}
-		return nil, fmt.Errorf("keystore: consume %s %q/%q: %w", kind, keyID, id, err)
-	}
-	return sec, nil
+	secs, errs := st.consumeMany(ctx, kind, []NonceUse{{KeyID: keyID, ID: id}})
+	return secs[0], errs[0]
 }
 
 func (st *sqliteStore) PutNonces(ctx context.Context, nonces []NonceSecret) error {
@@ -592,11 +547,21 @@ func (st *sqliteStore) PutNonces(ctx context.Context, nonces []NonceSecret) erro
 }
 
 func (st *sqliteStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
+	return st.consumeMany(ctx, kindNonce, uses)
+}
+
+// consumeMany is the at-most-once primitive. Inside one immediate
+// transaction it reads each row, refuses a missing or consumed one, opens
+// the secret (so a blob that does not open leaves its row untouched),
+// erases it and records the consumption. Secrets are returned only after
+// Commit has returned, which with WAL and synchronous=FULL means every
+// consumption is on disk; if the commit fails, none is handed out.
+func (st *sqliteStore) consumeMany(ctx context.Context, kind string, uses []NonceUse) ([]*Secret, []error) {
 	secs := make([]*Secret, len(uses))
 	errs := make([]error, len(uses))
 	for i, u := range uses {
 		if err := validOneTime(u.KeyID, u.ID, nil); err != nil {
-			errs[i] = fmt.Errorf("keystore: consume nonce: %w", err)
+			errs[i] = fmt.Errorf("keystore: consume %s: %w", kind, err)
 		}
 	}
 	err := st.tx(ctx, func(tx *sql.Tx) error {
@@ -605,29 +570,36 @@ func (st *sqliteStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*S
 			if errs[i] != nil {
 				continue
 			}
+			what := fmt.Sprintf("keystore: consume %s %q/%q", kind, u.KeyID, u.ID)
 			var sealed []byte
 			var consumed sql.NullInt64
 			err := tx.QueryRowContext(ctx, `SELECT sealed, consumed_at FROM one_time WHERE kind = ? AND key_id = ? AND id = ?`,
-				kindNonce, u.KeyID, u.ID).Scan(&sealed, &consumed)
+				kind, u.KeyID, u.ID).Scan(&sealed, &consumed)
 			switch {
 			case errors.Is(err, sql.ErrNoRows):
-				errs[i] = fmt.Errorf("keystore: consume nonce %q/%q: %w", u.KeyID, u.ID, ErrNotFound)
+				errs[i] = fmt.Errorf("%s: %w", what, ErrNotFound)
 				continue
 			case err != nil:
 				return err
 			case consumed.Valid:
-				errs[i] = fmt.Errorf("keystore: consume nonce %q/%q: %w", u.KeyID, u.ID, ErrNonceUsed)
+				errs[i] = fmt.Errorf("%s: %w", what, ErrNonceUsed)
 				continue
 			}
-			sec, err := st.open(sealed, oneTimeAD(kindNonce, u.KeyID, u.ID))
+			sec, err := st.open(sealed, oneTimeAD(kind, u.KeyID, u.ID))
 			if err != nil {
-				errs[i] = fmt.Errorf("keystore: consume nonce %q/%q: %w", u.KeyID, u.ID, err)
+				errs[i] = fmt.Errorf("%s: %w", what, err)
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE one_time SET sealed = NULL, consumed_at = ?
-				WHERE kind = ? AND key_id = ? AND id = ? AND consumed_at IS NULL`, now, kindNonce, u.KeyID, u.ID); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE one_time SET sealed = NULL, consumed_at = ?
+				WHERE kind = ? AND key_id = ? AND id = ? AND consumed_at IS NULL`, now, kind, u.KeyID, u.ID)
+			if err != nil {
 				sec.Destroy()
 				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				sec.Destroy()
+				errs[i] = fmt.Errorf("%s: %w", what, ErrNonceUsed)
+				continue
 			}
 			secs[i] = sec
 		}
@@ -640,7 +612,7 @@ func (st *sqliteStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*S
 				secs[i] = nil
 			}
 			if errs[i] == nil {
-				errs[i] = fmt.Errorf("keystore: consume nonces: %w", err)
+				errs[i] = fmt.Errorf("keystore: consume %s: %w", kind, err)
 			}
 		}
 	}
