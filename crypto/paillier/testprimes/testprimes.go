@@ -13,7 +13,7 @@ import (
 var safePrimes1024 string
 
 // SafePrimes1024 returns the embedded 1024-bit safe primes, in a fixed
-// order (there are at least 12). Distinct pairs give distinct 2048-bit
+// order (there are at least 20). Distinct pairs give distinct 2048-bit
 // moduli: (0,1), (2,3), ... are used by convention.
 func SafePrimes1024() []*big.Int {
 	var out []*big.Int
