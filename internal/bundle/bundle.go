@@ -20,7 +20,18 @@
 //	signer     32 bytes, the authorizing Ed25519 public key
 //	signature  64 bytes, Ed25519 over "custos/bundle/v1" || all bytes above
 //
-// Parse accepts exactly this encoding and nothing else.
+// # Format version 2
+//
+// Version 2 is version 1 with the version byte 2 and, after the merkle
+// field, the BIP32 derivation path the messages may be signed under (a
+// threshold-ECDSA child key):
+//
+//	depth      1 byte (1..MaxPathDepth), then depth 4-byte non-hardened indices
+//
+// A bundle without a path (the root key) is always written as version 1,
+// so every version-1 bundle keeps its encoding and meaning.
+//
+// Parse accepts exactly these encodings and nothing else.
 package bundle
 
 import (
@@ -34,6 +45,9 @@ import (
 
 const (
 	version     = 1
+	versionPath = 2
+	// MaxPathDepth bounds the derivation path of a version-2 bundle.
+	MaxPathDepth = 16
 	magic       = "CSBN"
 	domain      = "custos/bundle/v1"
 	MaxMessages = 64
@@ -48,6 +62,9 @@ type Bundle struct {
 	NotAfter   time.Time
 	Messages   [][]byte
 	MerkleRoot []byte // BIP341 script-tree root for bip340 keys; nil otherwise
+	// Path is the non-hardened BIP32 path of the child key the messages
+	// may be signed under (threshold-ECDSA keys); nil for the key itself.
+	Path []uint32
 	Signer     ed25519.PublicKey
 	Signature  []byte
 }
@@ -72,8 +89,20 @@ func (b *Bundle) body() ([]byte, error) {
 	if b.MerkleRoot != nil && len(b.MerkleRoot) != 32 {
 		return nil, fmt.Errorf("%w: merkle root length", ErrMalformed)
 	}
+	if len(b.Path) > MaxPathDepth {
+		return nil, fmt.Errorf("%w: path depth %d", ErrMalformed, len(b.Path))
+	}
+	for _, i := range b.Path {
+		if i >= 1<<31 {
+			return nil, fmt.Errorf("%w: hardened path index", ErrMalformed)
+		}
+	}
+	v := byte(version)
+	if len(b.Path) > 0 {
+		v = versionPath
+	}
 	out := []byte(magic)
-	out = append(out, version, byte(len(b.RequestID)))
+	out = append(out, v, byte(len(b.RequestID)))
 	out = append(out, b.RequestID...)
 	out = append(out, byte(len(b.KeyID)))
 	out = append(out, b.KeyID...)
@@ -91,6 +120,12 @@ func (b *Bundle) body() ([]byte, error) {
 		out = append(out, b.MerkleRoot...)
 	} else {
 		out = append(out, 0)
+	}
+	if len(b.Path) > 0 {
+		out = append(out, byte(len(b.Path)))
+		for _, i := range b.Path {
+			out = binary.BigEndian.AppendUint32(out, i)
+		}
 	}
 	return out, nil
 }
@@ -135,7 +170,8 @@ func Parse(data []byte) (*Bundle, error) {
 	if m := read(4); string(m) != magic {
 		return fail("magic")
 	}
-	if v := read(1); v == nil || v[0] != version {
+	v := read(1)
+	if v == nil || (v[0] != version && v[0] != versionPath) {
 		return fail("version")
 	}
 	b := &Bundle{}
@@ -192,6 +228,23 @@ func Parse(data []byte) (*Bundle, error) {
 	case f[0] != 0:
 		return fail("merkle flag")
 	}
+	if v[0] == versionPath {
+		d := read(1)
+		if d == nil || d[0] == 0 || int(d[0]) > MaxPathDepth {
+			return fail("path depth")
+		}
+		for range int(d[0]) {
+			ib := read(4)
+			if ib == nil {
+				return fail("truncated path")
+			}
+			i := binary.BigEndian.Uint32(ib)
+			if i >= 1<<31 {
+				return fail("hardened path index")
+			}
+			b.Path = append(b.Path, i)
+		}
+	}
 	if b.Signer = read(ed25519.PublicKeySize); b.Signer == nil {
 		return fail("truncated signer")
 	}
@@ -206,7 +259,8 @@ func Parse(data []byte) (*Bundle, error) {
 
 // Verify checks the bundle as a share node must before signing msg with
 // keyID: signed by one of the pinned keys, not expired at now, for keyID,
-// and msg among the authorized messages.
+// and msg among the authorized messages. The signer must also sign under
+// b.Path and nothing else (a node checks the path it derives).
 func (b *Bundle) Verify(pinned []ed25519.PublicKey, keyID string, msg []byte, now time.Time) error {
 	ok := false
 	for _, k := range pinned {

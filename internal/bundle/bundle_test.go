@@ -82,3 +82,55 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestPathBundles(t *testing.T) {
+	_, key, _ := ed25519.GenerateKey(nil)
+	b := &Bundle{RequestID: "r", KeyID: "k", NotAfter: time.Unix(2e9, 0), Messages: [][]byte{make([]byte, 32)}, Path: []uint32{0, 7}}
+	if err := b.Sign(key); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := b.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if raw[4] != versionPath {
+		t.Fatalf("a bundle with a path is version %d", raw[4])
+	}
+	got, err := Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Path) != 2 || got.Path[0] != 0 || got.Path[1] != 7 {
+		t.Fatalf("path %v", got.Path)
+	}
+	if err := got.Verify([]ed25519.PublicKey{key.Public().(ed25519.PublicKey)}, "k", make([]byte, 32), time.Unix(1e9, 0)); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("a changed path breaks the signature", func(t *testing.T) {
+		bad := bytes.Clone(raw)
+		bad[len(bad)-ed25519.SignatureSize-ed25519.PublicKeySize-1] = 8
+		p, err := Parse(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Verify([]ed25519.PublicKey{key.Public().(ed25519.PublicKey)}, "k", make([]byte, 32), time.Unix(1e9, 0)); err == nil {
+			t.Fatal("verified")
+		}
+	})
+	t.Run("a hardened index is refused", func(t *testing.T) {
+		h := &Bundle{RequestID: "r", KeyID: "k", NotAfter: time.Unix(2e9, 0), Messages: [][]byte{{1}}, Path: []uint32{1 << 31}}
+		if err := h.Sign(key); err == nil {
+			t.Fatal("signed a hardened path")
+		}
+	})
+	t.Run("without a path the encoding is version 1", func(t *testing.T) {
+		b.Path = nil
+		if err := b.Sign(key); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := b.Marshal()
+		if raw[4] != version {
+			t.Fatal("not version 1")
+		}
+	})
+}

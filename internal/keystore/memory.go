@@ -394,6 +394,15 @@ func (m *memoryStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Se
 	return secs, errs
 }
 
+func (m *memoryStore) ConsumePresignatures(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
+	secs := make([]*Secret, len(uses))
+	errs := make([]error, len(uses))
+	for i, u := range uses {
+		secs[i], errs[i] = m.consume(kindPresign, u.KeyID, u.ID)
+	}
+	return secs, errs
+}
+
 func (m *memoryStore) RecordNonceUses(ctx context.Context, uses []NonceUse) []error {
 	errs := make([]error, len(uses))
 	if err := m.lock(); err != nil {

@@ -550,6 +550,10 @@ func (st *sqliteStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*S
 	return st.consumeMany(ctx, kindNonce, uses)
 }
 
+func (st *sqliteStore) ConsumePresignatures(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
+	return st.consumeMany(ctx, kindPresign, uses)
+}
+
 // consumeMany is the at-most-once primitive. Inside one immediate
 // transaction it reads each row, refuses a missing or consumed one, opens
 // the secret (so a blob that does not open leaves its row untouched),

@@ -62,6 +62,9 @@ type Store interface {
 	// presignatures, in their own id space.
 	PutPresignature(ctx context.Context, keyID, presigID string, secret []byte) error
 	ConsumePresignature(ctx context.Context, keyID, presigID string) (*Secret, error)
+	// ConsumePresignatures is ConsumeNonces for presignatures: one
+	// transaction, each secret returned only after the commit.
+	ConsumePresignatures(ctx context.Context, uses []NonceUse) ([]*Secret, []error)
 	// UnusedPresignatures counts the key's presignatures not yet consumed.
 	UnusedPresignatures(ctx context.Context, keyID string) (int, error)
 

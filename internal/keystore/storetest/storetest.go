@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"nonce uses are recorded once, in batches", testRecordNonceUses},
 		{"nonces are stored and consumed in batches, each once", testNonceBatches},
 		{"unused presignatures are counted", testUnusedPresignatures},
+		{"presignatures are consumed in batches, each once", testPresignatureBatches},
 		{"blobs are stored, listed and deleted", testBlobs},
 		{"secrets print redacted", testRedaction},
 		{"a closed store refuses work", testClosed},
@@ -287,6 +288,23 @@ func testUnusedPresignatures(t *testing.T, s keystore.Store) {
 	if n != 2 {
 		t.Fatalf("unused = %d, want 2", n)
 	}
+}
+
+func testPresignatureBatches(t *testing.T, s keystore.Store) {
+	ctx := context.Background()
+	must(t, "put a", s.PutPresignature(ctx, "k", "a", []byte("pa")))
+	must(t, "put b", s.PutPresignature(ctx, "k", "b", []byte("pb")))
+	must(t, "put a nonce with a presignature's id", s.PutNonce(ctx, "k", "c", []byte("n")))
+	uses := []keystore.NonceUse{{KeyID: "k", ID: "a"}, {KeyID: "k", ID: "b"}, {KeyID: "k", ID: "c"}, {KeyID: "k", ID: "a"}}
+	secs, errs := s.ConsumePresignatures(ctx, uses)
+	if errs[0] != nil || errs[1] != nil || string(secs[0].Bytes()) != "pa" || string(secs[1].Bytes()) != "pb" {
+		t.Fatalf("batch: %v", errs)
+	}
+	wantErr(t, "a nonce id is not a presignature", errs[2], keystore.ErrNotFound)
+	wantErr(t, "the same id twice in one batch", errs[3], keystore.ErrNonceUsed)
+	_, errs = s.ConsumePresignatures(ctx, uses[:1])
+	wantErr(t, "a consumed presignature", errs[0], keystore.ErrNonceUsed)
+	wantErr(t, "put a consumed id again", s.PutPresignature(ctx, "k", "a", []byte("again")), keystore.ErrNonceUsed)
 }
 
 func testBlobs(t *testing.T, s keystore.Store) {
