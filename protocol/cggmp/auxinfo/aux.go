@@ -8,11 +8,10 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/custos-mpc/custos/crypto/group"
 	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/crypto/pedersen"
 	"github.com/custos-mpc/custos/crypto/zk"
-	"github.com/custos-mpc/custos/crypto/zk/prm"
+	"github.com/custos-mpc/custos/protocol/cggmp/internal/auxcore"
 	"github.com/custos-mpc/custos/protocol/round"
 )
 
@@ -24,10 +23,9 @@ const (
 	maxParties  = 1024
 	commitLabel = "custos/cggmp/aux/v1/commit"
 	decVersion  = 1
-	// Encoded sizes at paillier.MaxBits: ring-Pedersen parameters are
-	// 3 + 3L bytes and a Π^prm proof 4 + 2mL bytes, L = MaxBits/8.
-	maxParamsLen = 3 + 3*paillier.MaxBits/8
-	maxPrmLen    = 4 + 2*prm.Repetitions*paillier.MaxBits/8
+	// Longest encodings of (N, s, t) and Π^prm at paillier.MaxBits.
+	maxParamsLen = auxcore.MaxParamsLen
+	maxPrmLen    = auxcore.MaxPrmLen
 )
 
 // Options configures the party's own keys.
@@ -43,12 +41,9 @@ type Options struct {
 }
 
 func (o Options) bits() (int, error) {
-	b := o.Bits
-	if b == 0 {
-		b = paillier.DefaultBits
-	}
-	if b%2 != 0 || b < paillier.MinBits || b > paillier.MaxBits {
-		return 0, fmt.Errorf("auxinfo: start: unsupported modulus size %d", b)
+	b, err := auxcore.Bits(o.Bits)
+	if err != nil {
+		return 0, fmt.Errorf("auxinfo: start: %w", err)
 	}
 	return b, nil
 }
@@ -202,25 +197,19 @@ func commitment(sid round.SessionID, id round.PartyID, dec []byte) []byte {
 	return h.Sum(nil)
 }
 
-func idBytes(id round.PartyID) []byte {
-	return binary.BigEndian.AppendUint16(nil, uint16(id))
-}
+func idBytes(id round.PartyID) []byte { return auxcore.IDBytes(id) }
 
 // zkParams are the paper's ℓ, ε for secp256k1 (Π^fac's ranges).
-var zkParams = zk.NewParams(group.Secp256k1)
+var zkParams = auxcore.ZKParams
 
 // prmContext binds Π^prm to (sid, i): rid is not known in round 1
 // (CGGMP21 Fig. 7, Round 1).
 func prmContext(sid round.SessionID, prover round.PartyID) zk.Context {
-	return zk.Context{SessionID: append([]byte{}, sid[:]...), Prover: idBytes(prover)}
+	return auxcore.PrmContext(sid[:], prover)
 }
 
 // proofContext binds Π^mod (verifier 0: broadcast) and Π^fac (verifier j)
 // to (sid, rid, i, j) (CGGMP21 Fig. 7, Round 3).
 func proofContext(sid round.SessionID, rid [randLen]byte, prover, verifier round.PartyID) zk.Context {
-	c := zk.Context{SessionID: append(append([]byte{}, sid[:]...), rid[:]...), Prover: idBytes(prover)}
-	if verifier != 0 {
-		c.Verifier = idBytes(verifier)
-	}
-	return c
+	return auxcore.ProofContext(sid[:], rid[:], prover, verifier)
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/crypto/pedersen"
-	"github.com/custos-mpc/custos/crypto/zk/prm"
+	"github.com/custos-mpc/custos/protocol/cggmp/internal/auxcore"
 	"github.com/custos-mpc/custos/protocol/round"
 )
 
@@ -41,22 +41,18 @@ func newRound1(cfg round.Config, opts Options, sk *paillier.SecretKey, rand io.R
 	if sk == nil || sk.PublicKey().BitLen() != bits {
 		return nil, fmt.Errorf("auxinfo: start: the Paillier key does not have %d bits", bits)
 	}
-	// Fig. 7 Round 1: t_i = r² mod N_i, λ_i ← Z_φ(N_i), s_i = t_i^λ_i.
-	rp, sec, err := pedersen.FromKey(rand, sk)
+	// Fig. 7 Round 1: t_i = r² mod N_i, λ_i ← Z_φ(N_i), s_i = t_i^λ_i, and
+	// ψ̂_i = Π^prm for (N_i, s_i, t_i), bound to (sid, i).
+	rp, sec, proof, err := auxcore.Setup(rand, sk, cfg.Session[:], cfg.Self)
 	if err != nil {
+		sk.Destroy()
 		return nil, fmt.Errorf("auxinfo: start: %w", err)
 	}
-	r1 := &round1{cfg: cfg, bits: bits, rand: rand, sk: sk, rp: rp, sec: sec, dec: &decommit{params: rp.Marshal()}}
+	r1 := &round1{cfg: cfg, bits: bits, rand: rand, sk: sk, rp: rp, sec: sec, dec: &decommit{params: rp.Marshal(), prm: proof}}
 	fail := func(err error) (*round1, error) {
 		r1.destroy()
 		return nil, fmt.Errorf("auxinfo: start: %w", err)
 	}
-	// ψ̂_i = Π^prm for (N_i, s_i, t_i), bound to (sid, i).
-	proof, err := prm.Prove(rand, rp, sec, prmContext(cfg.Session, cfg.Self))
-	if err != nil {
-		return fail(err)
-	}
-	r1.dec.prm = proof.Marshal()
 	if _, err := io.ReadFull(rand, r1.dec.rid[:]); err != nil {
 		return fail(err)
 	}

@@ -5,11 +5,8 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/crypto/pedersen"
-	"github.com/custos-mpc/custos/crypto/zk/fac"
-	"github.com/custos-mpc/custos/crypto/zk/mod"
-	"github.com/custos-mpc/custos/crypto/zk/prm"
+	"github.com/custos-mpc/custos/protocol/cggmp/internal/auxcore"
 	"github.com/custos-mpc/custos/protocol/round"
 )
 
@@ -57,26 +54,16 @@ func (r *round2) Finalize(in round.Inputs) (round.Round, []round.Message, any, e
 		return nil, nil, nil, round.Blame(fmt.Errorf("auxinfo: %w", first), evidence, bad...)
 	}
 	// ψ_i = Π^mod for N_i, bound to (sid, rid, i), the same for every
-	// verifier: broadcast (and echo-checked) rather than sent n−1 times.
-	psi, err := mod.Prove(r.rand, r.sk, proofContext(r.cfg.Session, rid, self, 0))
+	// verifier: broadcast (and echo-checked) rather than sent n−1 times;
+	// φ_{j,i} = Π^fac for N_i under (N̂_j, s_j, t_j), bound to (sid, rid,
+	// i, j), to each j.
+	psi, facs, err := auxcore.ProveModulus(r.rand, r.sk, r.cfg.Session[:], rid[:], self, r.cfg.Parties.Others(self),
+		func(j round.PartyID) *pedersen.Parameters { return pub[j].Pedersen })
 	if err != nil {
 		r.destroy()
 		return nil, nil, nil, fmt.Errorf("auxinfo: %w", err)
 	}
-	out := []round.Message{{Payload: psi.MarshalFor(r.sk.PublicKey().N())}}
-	// φ_{j,i} = Π^fac for N_i under (N̂_j, s_j, t_j), bound to (sid, rid, i, j).
-	for _, j := range r.cfg.Parties.Others(self) {
-		phi, err := fac.Prove(r.rand, r.sk, pub[j].Pedersen, zkParams, proofContext(r.cfg.Session, rid, self, j))
-		var b []byte
-		if err == nil {
-			b, err = phi.Marshal(r.sk.PublicKey(), pub[j].Pedersen, zkParams)
-		}
-		if err != nil {
-			r.destroy()
-			return nil, nil, nil, fmt.Errorf("auxinfo: %w", err)
-		}
-		out = append(out, round.Message{To: j, Payload: b})
-	}
+	out := append([]round.Message{{Payload: psi}}, facs...)
 	if r.tamper != nil {
 		r.tamper(3, out)
 	}
@@ -93,23 +80,9 @@ func (r *round2) check(j round.PartyID, raw []byte) (Public, *decommit, error) {
 	if !bytes.Equal(commitment(r.cfg.Session, j, raw), r.V[j]) {
 		return Public{}, nil, errors.New("decommitment does not open the round-1 commitment")
 	}
-	rp, err := pedersen.ParseParameters(d.params)
+	pk, rp, err := auxcore.CheckPublic(r.cfg.Session[:], j, r.bits, d.params, d.prm)
 	if err != nil {
 		return Public{}, nil, err
-	}
-	if b := rp.N.BitLen(); b != r.bits {
-		return Public{}, nil, fmt.Errorf("modulus has %d bits, want %d", b, r.bits)
-	}
-	pk, err := paillier.NewPublicKey(rp.N)
-	if err != nil {
-		return Public{}, nil, err
-	}
-	proof, err := prm.Parse(d.prm, rp)
-	if err == nil {
-		err = proof.Verify(rp, prmContext(r.cfg.Session, j))
-	}
-	if err != nil {
-		return Public{}, nil, fmt.Errorf("invalid ring-Pedersen proof: %w", err)
 	}
 	return Public{Paillier: pk, Pedersen: rp}, d, nil
 }

@@ -3,12 +3,10 @@ package auxinfo
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"errors"
 	"fmt"
 
 	"github.com/custos-mpc/custos/crypto/zk"
-	"github.com/custos-mpc/custos/crypto/zk/fac"
-	"github.com/custos-mpc/custos/crypto/zk/mod"
+	"github.com/custos-mpc/custos/protocol/cggmp/internal/auxcore"
 	"github.com/custos-mpc/custos/protocol/round"
 )
 
@@ -82,27 +80,9 @@ func (r *round3) confirmation() []byte {
 }
 
 func (r *round3) verifyMod(j round.PartyID, p Public, raw []byte) error {
-	n := p.Paillier.N()
-	psi, err := mod.Parse(raw, n)
-	if err == nil {
-		err = psi.Verify(n, proofContext(r.cfg.Session, r.rid, j, 0))
-	}
-	if err != nil {
-		return fmt.Errorf("invalid Paillier–Blum modulus proof: %w", err)
-	}
-	return nil
+	return auxcore.VerifyMod(r.cfg.Session[:], r.rid[:], j, p.Paillier, raw)
 }
 
 func (r *round3) verifyFac(j round.PartyID, p Public, raw []byte, keys *zk.VerifierKeys) error {
-	if raw == nil {
-		return errors.New("missing no-small-factor proof")
-	}
-	phi, err := fac.Parse(raw, p.Paillier, r.rp, zkParams)
-	if err == nil {
-		err = phi.Verify(p.Paillier, r.rp, zkParams, proofContext(r.cfg.Session, r.rid, j, r.cfg.Self), zk.WithVerifierKeys(keys))
-	}
-	if err != nil {
-		return fmt.Errorf("invalid no-small-factor proof: %w", err)
-	}
-	return nil
+	return auxcore.VerifyFac(r.cfg.Session[:], r.rid[:], j, r.cfg.Self, p.Paillier, r.rp, raw, keys)
 }
