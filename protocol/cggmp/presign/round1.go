@@ -11,6 +11,7 @@ import (
 	"github.com/custos-mpc/custos/crypto/zk"
 	"github.com/custos-mpc/custos/crypto/zk/encelg"
 	"github.com/custos-mpc/custos/protocol/cggmp/internal/codec"
+	"github.com/custos-mpc/custos/protocol/cggmp/internal/zkparams"
 	"github.com/custos-mpc/custos/protocol/cggmp/share"
 	"github.com/custos-mpc/custos/protocol/round"
 )
@@ -81,7 +82,7 @@ func newRound1(cfg round.Config, key *share.Key, opts Options, rand io.Reader) (
 	if err != nil {
 		return nil, fmt.Errorf("presign: start: %w", err)
 	}
-	r := &round1{cfg: cfg, key: key, opts: opts, rand: rand, p: zk.NewParams(g),
+	r := &round1{cfg: cfg, key: key, opts: opts, rand: rand, p: zkparams.Get(),
 		ssid: ssid(cfg.Session, key, cfg.Parties, opts.Path), vk: vk, sk: key.Paillier,
 		lambda: lambda, Xt: map[round.PartyID]group.Element{}}
 	r.xt = g.NewScalar().Mul(lambda[cfg.Self], key.Secret)
