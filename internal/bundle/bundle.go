@@ -48,11 +48,11 @@ const (
 	versionPath = 2
 	// MaxPathDepth bounds the derivation path of a version-2 bundle.
 	MaxPathDepth = 16
-	magic       = "CSBN"
-	domain      = "custos/bundle/v1"
-	MaxMessages = 64
-	MaxMessage  = 1 << 20
-	maxIDLen    = 128
+	magic        = "CSBN"
+	domain       = "custos/bundle/v1"
+	MaxMessages  = 64
+	MaxMessage   = 1 << 20
+	maxIDLen     = 128
 )
 
 // Bundle is an authorization to sign Messages with KeyID until NotAfter.
@@ -64,9 +64,9 @@ type Bundle struct {
 	MerkleRoot []byte // BIP341 script-tree root for bip340 keys; nil otherwise
 	// Path is the non-hardened BIP32 path of the child key the messages
 	// may be signed under (threshold-ECDSA keys); nil for the key itself.
-	Path []uint32
-	Signer     ed25519.PublicKey
-	Signature  []byte
+	Path      []uint32
+	Signer    ed25519.PublicKey
+	Signature []byte
 }
 
 // Errors a node reports when it refuses a bundle.

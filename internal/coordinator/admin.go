@@ -21,6 +21,7 @@ func (c *Coordinator) ListKeys(ctx context.Context, _ *wire.ListKeysRequest) (*w
 		if err != nil {
 			return nil, err
 		}
+		info.Presignatures = c.PresignaturesReady(k.ID)
 		out.Keys = append(out.Keys, *info)
 	}
 	return out, nil

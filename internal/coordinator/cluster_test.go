@@ -49,6 +49,8 @@ type clusterOptions struct {
 	tamper    func(to string, frame []byte) [][]byte
 	events    *nodeEvents
 	noncePool int
+	// presignPool is the high watermark of ECDSA presignature pools.
+	presignPool int
 }
 
 type nodeEvents struct {
@@ -98,6 +100,7 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	store := coordinator.NewMemoryStore()
 	coord, err := coordinator.New(coordinator.Config{
 		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper, NoncePool: opts.noncePool,
+		PresignPool: opts.presignPool, PaillierBits: 2048,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)
 			if v := md.Get("x-test-node"); len(v) == 1 {

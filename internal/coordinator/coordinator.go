@@ -23,6 +23,7 @@ import (
 
 	"google.golang.org/grpc"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/envelope"
 	"github.com/custos-mpc/custos/internal/node"
 	"github.com/custos-mpc/custos/internal/roster"
@@ -46,6 +47,18 @@ type Config struct {
 	// NoncePool is the target number of preprocessed FROST nonce
 	// commitments per node and key for one-round signing (0: two rounds).
 	NoncePool int
+	// PaillierBits is the Paillier modulus size of new ECDSA keys when the
+	// request names none (default paillier.DefaultBits).
+	PaillierBits int
+	// AuxTimeout bounds the auxiliary-info phase of ECDSA key generation,
+	// which may wait on safe-prime search (default 10 minutes).
+	AuxTimeout time.Duration
+	// PresignPool is the high watermark of each ECDSA presignature pool
+	// (per key, signer set and path); PresignLow the low one (default a
+	// quarter of it). Below the low watermark presigning runs at once;
+	// between the two only while no signing is in flight. 0 disables
+	// presigning: every ECDSA signature is a full signing.
+	PresignPool, PresignLow int
 	// Tamper exists for tests that play a malicious coordinator (the
 	// daemons never set it): it may rewrite, drop or multiply every frame
 	// on its way to a node.
@@ -84,6 +97,7 @@ type Coordinator struct {
 	pubs     sync.Map   // key id → parsed *frost.PublicKey
 	keys     sync.Map   // key id → *Key
 	pool     noncePools
+	presigns *presignPools
 }
 
 // New checks cfg and returns a coordinator.
@@ -106,8 +120,19 @@ func New(cfg Config) (*Coordinator, error) {
 	if cfg.Events == nil {
 		cfg.Events = noEvents{}
 	}
-	return &Coordinator{cfg: cfg, conns: map[string]*conn{}, ceremony: map[[32]byte]*ceremony{},
-		pool: noncePools{pools: map[poolKey][]node.PreprocessedCommitment{}, refilling: map[poolKey]bool{}}}, nil
+	if cfg.PaillierBits == 0 {
+		cfg.PaillierBits = paillier.DefaultBits
+	}
+	if cfg.AuxTimeout <= 0 {
+		cfg.AuxTimeout = 10 * time.Minute
+	}
+	if cfg.PresignLow <= 0 || cfg.PresignLow > cfg.PresignPool {
+		cfg.PresignLow = (cfg.PresignPool + 3) / 4
+	}
+	c := &Coordinator{cfg: cfg, conns: map[string]*conn{}, ceremony: map[[32]byte]*ceremony{},
+		pool:     noncePools{pools: map[poolKey][]node.PreprocessedCommitment{}, refilling: map[poolKey]bool{}},
+		presigns: newPresignPools()}
+	return c, nil
 }
 
 // conn is one connected node.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/scheme"
 	"github.com/custos-mpc/custos/internal/wire"
 	"github.com/custos-mpc/custos/protocol/frost"
@@ -33,9 +34,15 @@ func newSession() ([32]byte, error) {
 // CreateKey runs a distributed key generation among the given nodes (all
 // online roster nodes when empty) and records the key.
 func (c *Coordinator) CreateKey(ctx context.Context, req *wire.CreateKeyRequest) (*wire.KeyInfo, error) {
-	suite, err := scheme.FrostSuite(req.Scheme)
-	if err != nil {
+	if err := scheme.Check(req.Scheme); err != nil {
 		return nil, err
+	}
+	bits := req.PaillierBits
+	if bits == 0 {
+		bits = c.cfg.PaillierBits
+	}
+	if scheme.IsECDSA(req.Scheme) && (bits%2 != 0 || bits < paillier.MinBits || bits > paillier.MaxBits) {
+		return nil, fmt.Errorf("coordinator: a Paillier modulus of %d bits is not supported (even, %d to %d)", bits, paillier.MinBits, paillier.MaxBits)
 	}
 	nodes := req.Nodes
 	if len(nodes) == 0 {
@@ -82,31 +89,74 @@ func (c *Coordinator) CreateKey(ctx context.Context, req *wire.CreateKeyRequest)
 	}
 	c.keygenMu.Lock()
 	defer c.keygenMu.Unlock()
-	pub, err := c.runKeygen(ctx, keyID, req.Scheme, req.Threshold, parties)
-	if err != nil {
-		return nil, err
-	}
 	k := &Key{ID: keyID, Scheme: req.Scheme, Threshold: req.Threshold, Parties: parties,
-		PublicKey: frost.MarshalPublicKey(pub), Created: time.Now().UTC(), Override: req.AllowConcentration}
+		Created: time.Now().UTC(), Override: req.AllowConcentration}
+	if scheme.IsECDSA(req.Scheme) {
+		// Two sessions: CGGMP21 key generation, then auxiliary info among
+		// the same parties; nodes store the share only after the second.
+		pkg, err := c.runKeygen(ctx, keyID, "keygen", 4*c.cfg.RoundTimeout, parties, func(sid [32]byte) *wire.Control {
+			return &wire.Control{Kind: wire.ControlKeygen, Session: sid[:], KeyID: keyID, Scheme: req.Scheme, Threshold: req.Threshold, Parties: parties}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := scheme.ParseECDSAPublic(pkg); err != nil {
+			return nil, err
+		}
+		aux, err := c.runKeygen(ctx, keyID, "aux-info", c.cfg.AuxTimeout, parties, func(sid [32]byte) *wire.Control {
+			return &wire.Control{Kind: wire.ControlAuxInfo, Session: sid[:], KeyID: keyID, Parties: parties, PaillierBits: bits}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if !bytes.Equal(aux, pkg) {
+			return nil, errors.New("coordinator: nodes stored another key than they generated")
+		}
+		k.PublicKey = pkg
+	} else {
+		pkg, err := c.runKeygen(ctx, keyID, "keygen", 4*c.cfg.RoundTimeout, parties, func(sid [32]byte) *wire.Control {
+			return &wire.Control{Kind: wire.ControlKeygen, Session: sid[:], KeyID: keyID, Scheme: req.Scheme, Threshold: req.Threshold, Parties: parties}
+		})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := frost.ParsePublicKey(pkg); err != nil {
+			return nil, fmt.Errorf("coordinator: %w", err)
+		}
+		k.PublicKey = pkg
+	}
 	if err := c.cfg.Store.PutKey(ctx, k); err != nil {
 		return nil, err
 	}
-	c.refill(k, pub)
-	_ = suite
+	c.cfg.Log.Info("key generated", "key", keyID, "scheme", req.Scheme, "threshold", req.Threshold, "parties", len(parties))
+	if scheme.IsECDSA(k.Scheme) {
+		c.presignPoolFor(k, defaultSigners(k), nil)
+		c.kickPresign()
+	} else if pub, err := c.publicKey(k); err == nil {
+		c.refill(k, pub)
+	}
 	return keyInfo(k)
 }
 
-func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t int, parties []wire.Party) (*frost.PublicKey, error) {
-	const protocol = "keygen"
+// runKeygen runs one key-generation phase: it sends each party the control
+// ctl makes, relays envelopes, and returns the public package every party
+// reported (they must all agree).
+func (c *Coordinator) runKeygen(ctx context.Context, keyID, protocol string, timeout time.Duration, parties []wire.Party, ctl func([32]byte) *wire.Control) ([]byte, error) {
 	sid, err := newSession()
 	if err != nil {
 		return nil, err
 	}
+	return c.runSession(ctx, sid, keyID, protocol, wire.StatusKeygenDone, timeout, parties, ctl)
+}
+
+// runSession runs one multi-party session whose every party ends with a
+// status of kind doneKind, and returns the public package they all report.
+func (c *Coordinator) runSession(ctx context.Context, sid [32]byte, keyID, protocol, doneKind string, timeout time.Duration, parties []wire.Party, ctl func([32]byte) *wire.Control) ([]byte, error) {
 	cer := c.open(sid, parties)
 	defer c.close(cer)
 	c.cfg.Events.CeremonyStarted(protocol)
 	start := time.Now()
-	fail := func(reason string, err error) (*frost.PublicKey, error) {
+	fail := func(reason string, err error) ([]byte, error) {
 		c.cfg.Events.CeremonyAborted(protocol, reason)
 		for _, p := range parties {
 			c.control(p.Node, &wire.Control{Kind: wire.ControlCancel, Session: sid[:], KeyID: keyID})
@@ -114,14 +164,12 @@ func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t
 		return nil, err
 	}
 	for _, p := range parties {
-		ok := c.control(p.Node, &wire.Control{Kind: wire.ControlKeygen, Session: sid[:], KeyID: keyID,
-			Scheme: schemeName, Threshold: t, Parties: parties})
-		if !ok {
+		if !c.control(p.Node, ctl(sid)) {
 			return fail("offline", fmt.Errorf("coordinator: node %s is offline", p.Node))
 		}
 	}
-	// DKG: round 1 with its echo, then confirmation: a few round trips.
-	deadline := time.NewTimer(4 * c.cfg.RoundTimeout)
+	// A few round trips (each with its echo), plus local work.
+	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
 	done := map[string][]byte{}
 	for len(done) < len(parties) {
@@ -135,7 +183,7 @@ func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t
 					silent = append(silent, p.Node)
 				}
 			}
-			return fail("timeout", &AbortError{Blamed: silent, Reason: "timed out waiting for key generation"})
+			return fail("timeout", &AbortError{Blamed: silent, Reason: "timed out waiting for " + protocol})
 		case ev := <-cer.in:
 			switch {
 			case ev.env != nil:
@@ -146,8 +194,8 @@ func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t
 			case ev.status != nil:
 				st := ev.status
 				switch st.Kind {
-				case wire.StatusKeygenDone:
-					done[ev.node] = st.PublicKey
+				case doneKind:
+					done[ev.node] = append([]byte{}, st.PublicKey...)
 				case wire.StatusAbort:
 					blamed := c.blame(ctx, cer, keyID, ev.node, st)
 					return fail("abort", &AbortError{Blamed: blamed, Reason: st.Reason})
@@ -165,13 +213,8 @@ func (c *Coordinator) runKeygen(ctx context.Context, keyID, schemeName string, t
 			return fail("disagreement", errors.New("coordinator: nodes report different public keys"))
 		}
 	}
-	pub, err := frost.ParsePublicKey(first)
-	if err != nil {
-		return fail("bad-public-key", err)
-	}
 	c.cfg.Events.CeremonyCompleted(protocol, time.Since(start))
-	c.cfg.Log.Info("key generated", "key", keyID, "scheme", schemeName, "threshold", t, "parties", len(parties))
-	return pub, nil
+	return first, nil
 }
 
 // relay forwards an envelope to its recipient, or to every other party.
@@ -211,6 +254,18 @@ func (c *Coordinator) blame(ctx context.Context, cer *ceremony, keyID, reporter 
 }
 
 func keyInfo(k *Key) (*wire.KeyInfo, error) {
+	if scheme.IsECDSA(k.Scheme) {
+		pub, err := scheme.ParseECDSAPublic(k.PublicKey)
+		if err != nil {
+			return nil, err
+		}
+		addr, err := scheme.EthereumAddress(pub.Key[:])
+		if err != nil {
+			return nil, err
+		}
+		return &wire.KeyInfo{KeyID: k.ID, Scheme: k.Scheme, Threshold: k.Threshold, Parties: k.Parties,
+			PublicKey: pub.Key[:], Address: addr, Created: k.Created.Format(time.RFC3339), Override: k.Override}, nil
+	}
 	pub, err := frost.ParsePublicKey(k.PublicKey)
 	if err != nil {
 		return nil, err

@@ -57,6 +57,9 @@ func (c *Coordinator) Sign(ctx context.Context, req *wire.SignRequest) (*wire.Si
 	if err != nil {
 		return nil, err
 	}
+	if scheme.IsECDSA(k.Scheme) {
+		return c.signECDSA(ctx, k, req)
+	}
 	if _, err := scheme.FrostSuite(k.Scheme); err != nil {
 		return nil, err
 	}

@@ -32,6 +32,7 @@ import (
 	"github.com/custos-mpc/custos/internal/envelope"
 	"github.com/custos-mpc/custos/internal/keystore"
 	"github.com/custos-mpc/custos/internal/roster"
+	"github.com/custos-mpc/custos/internal/scheme"
 	"github.com/custos-mpc/custos/internal/wire"
 	"github.com/custos-mpc/custos/protocol/frost"
 )
@@ -61,16 +62,21 @@ type Config struct {
 type Node struct {
 	cfg   Config
 	guard *envelope.Guard
+	// wideGuard serves full ECDSA signing sessions, whose round numbers
+	// jump from presigning's to signing's (10 and up).
+	wideGuard *envelope.Guard
 
 	uses     *groupCommit[keystore.NonceUse, error]
 	consumes *groupCommit[keystore.NonceUse, consumed]
+	presigs  *groupCommit[keystore.NonceUse, consumed]
 
 	lastFrame atomic.Int64 // unix nanoseconds of the last frame handled
 
 	mu        sync.Mutex
 	sessions  map[[32]byte]*session
 	lastSweep time.Time
-	shares    map[string]*storedShare // parsed active shares by key id
+	shares    map[string]*storedShare   // parsed active shares by key id
+	pending   map[string]*pendingKeygen // ECDSA key generations awaiting aux info
 }
 
 // New checks cfg and returns a node.
@@ -98,12 +104,15 @@ func New(cfg Config) (*Node, error) {
 		cfg.Events = func(string, string) {}
 	}
 	return &Node{
-		cfg:      cfg,
-		guard:    envelope.NewGuard(envelope.GuardConfig{Lookahead: 2}),
-		uses:     newUseLog(cfg.Store),
-		consumes: newConsumeLog(cfg.Store),
-		sessions: make(map[[32]byte]*session),
-		shares:   make(map[string]*storedShare),
+		cfg:       cfg,
+		guard:     envelope.NewGuard(envelope.GuardConfig{Lookahead: 2}),
+		wideGuard: envelope.NewGuard(envelope.GuardConfig{Lookahead: 12}),
+		uses:      newUseLog(cfg.Store),
+		consumes:  newConsumeLog(cfg.Store),
+		sessions:  make(map[[32]byte]*session),
+		shares:    make(map[string]*storedShare),
+		pending:   make(map[string]*pendingKeygen),
+		presigs:   newPresignConsumeLog(cfg.Store),
 	}, nil
 }
 
@@ -172,7 +181,16 @@ func (n *Node) control(ctx context.Context, c *wire.Control, send Send) error {
 	n.sweep()
 	switch c.Kind {
 	case wire.ControlKeygen:
+		if scheme.IsECDSA(c.Scheme) {
+			return n.startECDSAKeygen(ctx, sid, c, send)
+		}
 		return n.startKeygen(ctx, sid, c, send)
+	case wire.ControlAuxInfo:
+		return n.startAuxInfo(ctx, sid, c, send)
+	case wire.ControlPresign:
+		return n.startPresign(ctx, sid, c, send)
+	case wire.ControlSignECDSA:
+		return n.signECDSA(ctx, sid, c, send)
 	case wire.ControlSignCommit:
 		return n.signCommit(ctx, sid, c, send)
 	case wire.ControlSignPackage:
@@ -183,6 +201,9 @@ func (n *Node) control(ctx context.Context, c *wire.Control, send Send) error {
 		return n.signOneRound(ctx, sid, c, send)
 	case wire.ControlCancel:
 		n.endSession(sid)
+		if c.PresignID != "" {
+			n.discardPresignature(ctx, c)
+		}
 		return nil
 	default:
 		return n.refuse(send, c.Session, c.KeyID, "malformed", fmt.Errorf("unknown control kind %q", c.Kind))
@@ -217,6 +238,15 @@ type session struct {
 	byID    map[uint16]roster.Peer
 	keygen  *keygenState
 	sign    *signState
+	mach    *machineState
+	guard   *envelope.Guard // the replay guard of this session; nil: the node's
+}
+
+func (s *session) replayGuard(n *Node) *envelope.Guard {
+	if s.guard != nil {
+		return s.guard
+	}
+	return n.guard
 }
 
 func (n *Node) getSession(sid [32]byte) *session {
@@ -230,9 +260,16 @@ func (n *Node) endSession(sid [32]byte) {
 	s := n.sessions[sid]
 	delete(n.sessions, sid)
 	n.mu.Unlock()
-	n.guard.CloseSession(sid)
+	if s != nil {
+		s.replayGuard(n).CloseSession(sid)
+	} else {
+		n.guard.CloseSession(sid)
+	}
 	if s != nil && s.sign != nil {
 		s.sign.nonces.Destroy()
+	}
+	if s != nil && s.mach != nil {
+		s.mach.cleanupNow()
 	}
 }
 
@@ -259,6 +296,14 @@ func (n *Node) sweep() {
 	for _, id := range old {
 		n.endSession(id)
 	}
+	n.mu.Lock()
+	for id, p := range n.pending {
+		if now.Sub(p.created) > sessionTTL {
+			p.destroy()
+			delete(n.pending, id)
+		}
+	}
+	n.mu.Unlock()
 }
 
 // parties checks a session's party list against the roster and finds this
@@ -309,10 +354,13 @@ func (n *Node) envelope(ctx context.Context, env *envelope.Envelope, send Send) 
 		n.cfg.Events("refused", "bad-envelope")
 		return nil
 	}
-	if err := n.guard.Accept(env); err != nil {
+	if err := s.replayGuard(n).Accept(env); err != nil {
 		n.cfg.Log.Warn("dropped envelope rejected by the replay guard", "sender", env.Sender, "err", err)
 		n.cfg.Events("refused", "replay")
 		return nil
+	}
+	if s.mach != nil && s.mach.machine != nil {
+		return n.machineStep(ctx, s, env, payload, send)
 	}
 	if s.keygen == nil {
 		return nil

@@ -104,6 +104,9 @@ func (n *Node) preprocess(ctx context.Context, sid [32]byte, c *wire.Control, se
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "unknown-key", err)
 	}
+	if st.share == nil {
+		return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("nonce preprocessing is for FROST keys"))
+	}
 	suite := st.share.Public.Suite
 	self := n.selfID(st)
 	secrets := make([]keystore.NonceSecret, 0, c.Count)

@@ -10,16 +10,35 @@ import (
 	"github.com/custos-mpc/custos/internal/keystore"
 	"github.com/custos-mpc/custos/internal/roster"
 	"github.com/custos-mpc/custos/internal/scheme"
+	"github.com/custos-mpc/custos/protocol/cggmp/share"
 	"github.com/custos-mpc/custos/protocol/frost"
 	"github.com/custos-mpc/custos/protocol/round"
 )
 
-// storedShare is what the keystore seals for a key: the FROST key share and
-// the party-id-to-node map fixed at key generation.
+// storedShare is what the keystore seals for a key: the engine's key share
+// (a FROST key share, or a CGGMP21 share.Key for an ECDSA key) and the
+// party-id-to-node map fixed at key generation.
 type storedShare struct {
 	scheme string
-	share  *frost.KeyShare
+	share  *frost.KeyShare // FROST keys
+	ecdsa  *share.Key      // ECDSA keys
 	nodes  map[uint16]string
+}
+
+// threshold is the number of signers the key needs.
+func (s *storedShare) threshold() int {
+	if s.ecdsa != nil {
+		return s.ecdsa.Threshold
+	}
+	return s.share.Public.Threshold
+}
+
+// publicKey is the group key's encoding (compressed for ECDSA).
+func (s *storedShare) publicKey() []byte {
+	if s.ecdsa != nil {
+		return s.ecdsa.PublicKey.Bytes()
+	}
+	return s.share.Public.Key.Bytes()
 }
 
 const storedShareVersion = 1
@@ -36,6 +55,9 @@ func (s *storedShare) marshal() []byte {
 		out = binary.BigEndian.AppendUint16(out, id)
 		out = append(out, byte(len(s.nodes[id])))
 		out = append(out, s.nodes[id]...)
+	}
+	if s.ecdsa != nil {
+		return append(out, s.ecdsa.Marshal()...)
 	}
 	return append(out, frost.MarshalKeyShare(s.share)...)
 }
@@ -54,6 +76,18 @@ func parseStoredShare(schemeName string, b []byte) (*storedShare, error) {
 		id := binary.BigEndian.Uint16(b)
 		nodes[id] = string(b[3 : 3+int(b[2])])
 		b = b[3+int(b[2]):]
+	}
+	if scheme.IsECDSA(schemeName) {
+		k, err := share.Parse(b)
+		if err != nil {
+			return nil, fmt.Errorf("node: stored share: %w", err)
+		}
+		for _, id := range k.Parties {
+			if nodes[uint16(id)] == "" {
+				return nil, errors.New("node: stored share: holder without a node")
+			}
+		}
+		return &storedShare{scheme: schemeName, ecdsa: k, nodes: nodes}, nil
 	}
 	ks, err := frost.ParseKeyShare(b)
 	if err != nil {
@@ -97,7 +131,7 @@ func (n *Node) activeShare(ctx context.Context, keyID string) (*storedShare, err
 func (n *Node) storeShare(ctx context.Context, keyID string, s *storedShare) error {
 	blob := s.marshal()
 	defer clear(blob)
-	info := keystore.ShareInfo{KeyID: keyID, Scheme: s.scheme, Epoch: 0, PublicKey: s.share.Public.Key.Bytes()}
+	info := keystore.ShareInfo{KeyID: keyID, Scheme: s.scheme, Epoch: 0, PublicKey: s.publicKey()}
 	if err := n.cfg.Store.PutShare(ctx, info, blob); err != nil {
 		return err
 	}

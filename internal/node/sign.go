@@ -33,10 +33,12 @@ type authorized struct {
 }
 
 // authorize is the verification gate every signing request passes before
-// the node touches a nonce: the bundle is signed by a pinned authorization
-// key, unexpired, for this key and this message; the signer set holds the
-// key under the party ids fixed at key generation and reaches the
-// threshold. It returns a refusal reason with any error.
+// the node touches a nonce or a presignature: the bundle is signed by a
+// pinned authorization key, unexpired, for this key and this message (a
+// 32-byte digest for ECDSA, whose child key is the bundle's path; FROST keys
+// take no path); the signer set holds the key under the party ids fixed at
+// key generation and reaches the threshold. It returns a refusal reason with
+// any error.
 func (n *Node) authorize(ctx context.Context, c *wire.Control) (*authorized, string, error) {
 	b, err := bundle.Parse(c.Bundle)
 	if err != nil {
@@ -49,8 +51,24 @@ func (n *Node) authorize(ctx context.Context, c *wire.Control) (*authorized, str
 	if err != nil {
 		return nil, "unknown-key", err
 	}
-	suite := st.share.Public.Suite
-	if suite == frost.BIP340 {
+	if st.ecdsa != nil {
+		if c.Kind != wire.ControlSignECDSA {
+			return nil, "bad-request", errors.New("an ECDSA key signs only with sign-ecdsa")
+		}
+		if len(c.Message) != 32 {
+			return nil, "bad-request", errors.New("ECDSA signs 32-byte digests")
+		}
+		if b.MerkleRoot != nil {
+			return nil, "bad-request", errors.New("a merkle root for an ECDSA key")
+		}
+		if err := scheme.CheckPath(b.Path); err != nil {
+			return nil, "bad-request", err
+		}
+	} else if c.Kind == wire.ControlSignECDSA {
+		return nil, "bad-request", errors.New("sign-ecdsa for a FROST key")
+	} else if len(b.Path) != 0 {
+		return nil, "bad-request", errors.New("a derivation path for a FROST key")
+	} else if suite := st.share.Public.Suite; suite == frost.BIP340 {
 		if len(c.Message) != 32 {
 			return nil, "bad-request", errors.New("BIP340 signs 32-byte messages")
 		}
@@ -66,8 +84,8 @@ func (n *Node) authorize(ctx context.Context, c *wire.Control) (*authorized, str
 			return nil, "bad-parties", fmt.Errorf("party %d is not node %s for this key", id, p.ID)
 		}
 	}
-	if len(byID) < st.share.Public.Threshold {
-		return nil, "bad-parties", fmt.Errorf("%d signers, threshold %d", len(byID), st.share.Public.Threshold)
+	if len(byID) < st.threshold() {
+		return nil, "bad-parties", fmt.Errorf("%d signers, threshold %d", len(byID), st.threshold())
 	}
 	return &authorized{share: st, bundle: b, byID: byID, self: self}, "", nil
 }

@@ -89,3 +89,14 @@ func newConsumeLog(st keystore.Store) *groupCommit[keystore.NonceUse, consumed] 
 		return out
 	}}
 }
+
+func newPresignConsumeLog(st keystore.Store) *groupCommit[keystore.NonceUse, consumed] {
+	return &groupCommit[keystore.NonceUse, consumed]{apply: func(uses []keystore.NonceUse) []consumed {
+		secs, errs := st.ConsumePresignatures(context.Background(), uses)
+		out := make([]consumed, len(uses))
+		for i := range out {
+			out[i] = consumed{secs[i], errs[i]}
+		}
+		return out
+	}}
+}

@@ -2,47 +2,17 @@ package platform
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/internal/keystore"
+	"github.com/custos-mpc/custos/internal/node"
 )
-
-// primePoolNamespace is where a node keeps its sealed pool of safe primes.
-const primePoolNamespace = "paillier"
-
-func primePoolName(bits int) string { return fmt.Sprintf("safe-primes-%d", bits) }
 
 // LoadPrimePool reads a node's sealed safe-prime pool (empty if none).
 func LoadPrimePool(ctx context.Context, st keystore.Store, bits int) (*paillier.Pool, error) {
-	pool := paillier.NewPool(bits, nil, 0)
-	sec, err := st.Blob(ctx, primePoolNamespace, primePoolName(bits))
-	if errors.Is(err, keystore.ErrNotFound) {
-		return pool, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer sec.Destroy()
-	if err := pool.Unmarshal(sec.Bytes()); err != nil {
-		return nil, fmt.Errorf("platform: stored prime pool: %w", err)
-	}
-	return pool, nil
-}
-
-// SavePrimePool replaces the sealed pool. A crash between the delete and
-// the write loses the pool (primes are regenerated), never reuses a prime.
-func SavePrimePool(ctx context.Context, st keystore.Store, pool *paillier.Pool) error {
-	b := pool.Marshal()
-	defer clear(b)
-	name := primePoolName(pool.Bits())
-	if err := st.DeleteBlob(ctx, primePoolNamespace, name); err != nil && !errors.Is(err, keystore.ErrNotFound) {
-		return err
-	}
-	return st.PutBlob(ctx, primePoolNamespace, name, b)
+	return node.LoadPrimePool(ctx, st, bits)
 }
 
 // FillPrimePool tops up a node's sealed pool to want primes, saving after
@@ -56,18 +26,22 @@ func FillPrimePool(ctx context.Context, st keystore.Store, bits, want int, progr
 	if progress != nil {
 		progress(pool.Len(), want)
 	}
-	for pool.Len() < want {
-		if err := pool.Fill(ctx, pool.Len()+1); err != nil {
-			return pool.Len(), err
+	have := pool.Len()
+	for have < want {
+		// Search outside the store's lock, then add the prime to whatever
+		// the pool holds now (key generation may have taken some).
+		fresh := paillier.NewPool(bits, nil, 0)
+		if err := fresh.Fill(ctx, 1); err != nil {
+			return have, err
 		}
-		if err := SavePrimePool(ctx, st, pool); err != nil {
-			return pool.Len(), err
+		if have, err = node.AddPrimes(ctx, st, fresh); err != nil {
+			return have, err
 		}
 		if progress != nil {
-			progress(pool.Len(), want)
+			progress(have, want)
 		}
 	}
-	return pool.Len(), nil
+	return have, nil
 }
 
 // RefillPrimes keeps a node's sealed pool at want primes, searching only

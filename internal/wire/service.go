@@ -53,6 +53,9 @@ type CreateKeyRequest struct {
 	// AllowConcentration overrides the placement rule (one operator or
 	// trust domain holding t or more shares). It is recorded.
 	AllowConcentration bool `json:"allow_concentration,omitempty"`
+	// PaillierBits is the Paillier modulus size of an ECDSA key's
+	// auxiliary info (2048 or more; 0: the coordinator's default).
+	PaillierBits int `json:"paillier_bits,omitempty"`
 }
 
 // KeyInfo describes a key.
@@ -64,6 +67,11 @@ type KeyInfo struct {
 	PublicKey []byte  `json:"public_key"` // the group key in the scheme's standard encoding
 	Created   string  `json:"created"`
 	Override  bool    `json:"placement_override,omitempty"`
+	// Address is the Ethereum address of an ECDSA key.
+	Address string `json:"address,omitempty"`
+	// Presignatures is how many ECDSA presignatures the coordinator's
+	// pools hold for the key (every signer set and path).
+	Presignatures int `json:"presignatures,omitempty"`
 }
 
 // ListKeysRequest and ListKeysResponse list keys.
@@ -73,7 +81,8 @@ type ListKeysResponse struct {
 }
 
 // SignRequest asks for a signature of Message under KeyID, authorized by
-// Bundle (which must list Message).
+// Bundle (which must list Message). For an ECDSA key Message is a 32-byte
+// digest, and the bundle's path (if any) names the child key.
 type SignRequest struct {
 	KeyID   string `json:"key_id"`
 	Message []byte `json:"message"`
@@ -87,6 +96,11 @@ type SignResponse struct {
 	Signers   []string `json:"signers"`
 	Attempts  int      `json:"attempts"`
 	Blamed    []string `json:"blamed,omitempty"`
+	// ECDSA only: the recovery id, the derivation path ("m/..."), and
+	// whether online signing used a stored presignature.
+	RecoveryID *int   `json:"recovery_id,omitempty"`
+	Path       string `json:"path,omitempty"`
+	Presigned  bool   `json:"presigned,omitempty"`
 }
 
 // NodeInfo is a registered node and its liveness.

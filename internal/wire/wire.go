@@ -88,6 +88,17 @@ const (
 	// message, the signer set and the signing package built from
 	// preprocessed commitments, with the id of this node's nonce.
 	ControlSignOneRound = "sign-oneround"
+	// ControlAuxInfo runs CGGMP21 auxiliary info for an ECDSA key whose
+	// key generation (ControlKeygen) this node just completed; the share
+	// is stored when both phases are done.
+	ControlAuxInfo = "aux-info"
+	// ControlPresign runs CGGMP21 presigning among Parties for KeyID,
+	// bound to Path; each holder stores the presignature sealed.
+	ControlPresign = "presign"
+	// ControlSignECDSA is threshold-ECDSA signing behind the verification
+	// gate: online signing from the presignature PresignID, or full
+	// signing (presign and sign in one session) when PresignID is empty.
+	ControlSignECDSA = "sign-ecdsa"
 )
 
 // Control is a request from the coordinator.
@@ -103,6 +114,13 @@ type Control struct {
 	Package   []byte  `json:"package,omitempty"`  // sign-package, sign-oneround: frost signing package
 	Count     int     `json:"count,omitempty"`    // preprocess: how many nonces
 	NonceID   string  `json:"nonce_id,omitempty"` // sign-oneround: the node's preprocessed nonce
+	// PaillierBits is the Paillier modulus size of aux-info (0: default).
+	PaillierBits int `json:"paillier_bits,omitempty"`
+	// Path is the BIP32 path a presignature is bound to (presign).
+	Path []uint32 `json:"path,omitempty"`
+	// PresignID names the presignature sign-ecdsa spends (hex of its
+	// 32-byte id); empty for full signing.
+	PresignID string `json:"presign_id,omitempty"`
 }
 
 // Status kinds.
@@ -110,6 +128,11 @@ const (
 	StatusKeygenDone = "keygen-done"
 	StatusAbort      = "abort"   // a protocol abort naming culprits
 	StatusRefused    = "refused" // the node refused the request (bad bundle, unknown key...)
+	// StatusPresignDone: the node stored its presignature (id = session).
+	StatusPresignDone = "presign-done"
+	// StatusSigned: the node combined a threshold-ECDSA signature; the
+	// coordinator verifies it before it uses it.
+	StatusSigned = "signed"
 )
 
 // Status is a node's report about a session.
@@ -121,6 +144,9 @@ type Status struct {
 	Culprits  []uint16 `json:"culprits,omitempty"`
 	Evidence  []byte   `json:"evidence,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
+	// Signature (r || s, 64 bytes, low S) and its recovery id (signed).
+	Signature  []byte `json:"signature,omitempty"`
+	RecoveryID int    `json:"recovery_id,omitempty"`
 }
 
 // EncodeJSON makes a frame from a JSON-encodable control, hello or status.
