@@ -47,12 +47,16 @@
 // The new share, the polynomial, the Schnorr nonces, the Paillier key and
 // the ring-Pedersen trapdoor print as <redacted>; a round that aborts wipes
 // them. The old key is never modified: the caller keeps using it until it
-// has persisted the refreshed key, then destroys it. A party outputs only
-// once every party confirmed the same new public shares and auxiliary
-// information, so a party that outputs knows every party accepted the
-// refresh. A party whose confirmations do not all arrive outputs nothing
-// and keeps its old key: the platform redelivers them (the machine
-// ignores duplicates) before anyone retires its old key. If a session ends in the round contract
-// itself (an echo mismatch), the round is not called again and the caller
-// drops the machine with its secrets.
+// has persisted the refreshed key, then destroys it.
+//
+// A party outputs only once every party confirmed the same new public
+// shares and auxiliary information. The confirmations are echo-broadcast
+// like every broadcast round, and a party echoes only once it holds every
+// confirmation, so a party that outputs knows that every party accepted
+// the refresh and holds every confirmation too. A party that misses a
+// confirmation outputs nothing and keeps its old key, and so does every
+// other party, since its echo is missing: the platform redelivers (the
+// machine ignores duplicates) or abandons the session. A session that ends
+// in the round contract itself (an echo mismatch) never calls the round
+// again; the caller drops the machine with its secrets.
 package refresh
