@@ -202,12 +202,6 @@ func idBytes(id round.PartyID) []byte { return auxcore.IDBytes(id) }
 // zkParams are the paper's ℓ, ε for secp256k1 (Π^fac's ranges).
 var zkParams = auxcore.ZKParams
 
-// prmContext binds Π^prm to (sid, i): rid is not known in round 1
-// (CGGMP21 Fig. 7, Round 1).
-func prmContext(sid round.SessionID, prover round.PartyID) zk.Context {
-	return auxcore.PrmContext(sid[:], prover)
-}
-
 // proofContext binds Π^mod (verifier 0: broadcast) and Π^fac (verifier j)
 // to (sid, rid, i, j) (CGGMP21 Fig. 7, Round 3).
 func proofContext(sid round.SessionID, rid [randLen]byte, prover, verifier round.PartyID) zk.Context {
