@@ -112,12 +112,19 @@ func (r *round3) Expect() round.Expect { return round.Expect{Broadcast: true} }
 // on a mismatch, start the identification of Fig. 9.
 func (r *round3) Finalize(in round.Inputs) (round.Round, []round.Message, any, error) {
 	self := r.cfg.Self
-	b3 := map[round.PartyID]*bcast3{self: r.own3}
+	// Every party, itself included, uses the broadcasts as the round
+	// contract recorded and echo-checked them, so all reach the same
+	// verdict on δ.
+	b3 := map[round.PartyID]*bcast3{}
 	var bl blamer
-	for _, j := range r.cfg.Parties.Others(self) {
+	for _, j := range r.cfg.Parties {
 		b, err := parseBcast3(in.Broadcast[j])
 		if err != nil {
 			bl.add(j, err, in.Broadcast[j])
+			continue
+		}
+		if j == self {
+			b3[j] = b
 			continue
 		}
 		c := r.commits[j]

@@ -111,6 +111,9 @@ func start(cfg round.Config, key *share.Key, pre *presign.Presignature, digest [
 	if len(cfg.Parties) != len(pre.Signers) || !cfg.Parties.IsSubsetOf(pre.Signers) {
 		return nil, nil, errors.New("sign: the session's parties are not the presignature's signers")
 	}
+	if pre.KShare == nil || pre.KShare.IsZero() {
+		return nil, nil, errors.New("sign: the presignature was already used or destroyed")
+	}
 	if base == 1 && cfg.Session == pre.ID {
 		return nil, nil, errors.New("sign: the signing session must not reuse the presigning session id")
 	}

@@ -194,3 +194,21 @@ func (s sink) Expect() round.Expect { return round.Expect{Broadcast: true} }
 func (s sink) Finalize(round.Inputs) (round.Round, []round.Message, any, error) {
 	return nil, nil, "done", nil
 }
+
+// A presignature signs once: after a signing session it is destroyed and
+// Start refuses it.
+func TestPresignatureUsedOnce(t *testing.T) {
+	keys := sharetest.Deal(t, 2, 3)
+	signers := round.Parties{1, 2}
+	pres := presignAll(t, keys, signers, nil)
+	digest := sha256.Sum256([]byte("once"))
+	ps := machines(t, signers, sign.Protocol, func(cfg round.Config) (round.Round, []round.Message, error) {
+		return sign.Start(cfg, keys[cfg.Self], pres[cfg.Self], digest, rand.Reader)
+	})
+	checkSigs(t, (&sim.Network{}).Run(ps), digest)
+	cfg := round.Config{Session: sid(), Protocol: sign.Protocol, Self: 1, Parties: signers}
+	other := sha256.Sum256([]byte("twice"))
+	if _, _, err := sign.Start(cfg, keys[1], pres[1], other, rand.Reader); err == nil {
+		t.Fatal("a used presignature signed again")
+	}
+}
