@@ -94,15 +94,10 @@ func (pk *PublicKey) freshNonce(r io.Reader) (rho, rhoN *big.Int, err error) {
 	return rho, arith.ExpCTBits(rho, pk.n, pk.n2, pk.n.BitLen()), nil
 }
 
-// Encrypt encrypts m ∈ ±N/2 with a precomputed nonce (computing a fresh
-// one if the pool is empty) and returns the ciphertext and ρ.
-func (np *NoncePool) Encrypt(m *big.Int) (*Ciphertext, *big.Int, error) {
-	pk := np.pk
-	if !pk.InPlaintextRange(m) {
-		return nil, nil, fmt.Errorf("paillier: encrypt: message out of range ±N/2")
-	}
+// Take hands out one precomputed nonce (ρ, ρ^N mod N²), computing a fresh
+// one if the pool is empty. The caller must use it for one encryption only.
+func (np *NoncePool) Take() (rho, rhoN *big.Int, err error) {
 	np.mu.Lock()
-	var rho, rhoN *big.Int
 	if n := len(np.rho); n > 0 {
 		rho, rhoN = np.rho[n-1], np.rhoN[n-1]
 		np.rho[n-1], np.rhoN[n-1] = nil, nil
@@ -110,10 +105,26 @@ func (np *NoncePool) Encrypt(m *big.Int) (*Ciphertext, *big.Int, error) {
 	}
 	np.mu.Unlock()
 	if rho == nil {
-		var err error
-		if rho, rhoN, err = pk.freshNonce(np.rand); err != nil {
-			return nil, nil, fmt.Errorf("paillier: encrypt: %w", err)
+		if rho, rhoN, err = np.pk.freshNonce(np.rand); err != nil {
+			return nil, nil, err
 		}
+	}
+	return rho, rhoN, nil
+}
+
+// Encrypt encrypts m ∈ ±N/2 with a precomputed nonce (computing a fresh
+// one if the pool is empty) and returns the ciphertext and ρ.
+func (np *NoncePool) Encrypt(m *big.Int) (*Ciphertext, *big.Int, error) {
+	pk := np.pk
+	if !pk.InPlaintextRange(m) {
+		return nil, nil, fmt.Errorf("paillier: encrypt: message out of range ±N/2")
+	}
+	rho, rhoN, err := np.Take()
+	if err != nil {
+		return nil, nil, fmt.Errorf("paillier: encrypt: %w", err)
 	}
 	return &Ciphertext{c: pk.combine(m, rhoN), n: pk.ctLen}, rho, nil
 }
+
+// PublicKey returns the key the nonces are for.
+func (np *NoncePool) PublicKey() *PublicKey { return np.pk }

@@ -62,6 +62,7 @@ type Statement struct {
 type Witness struct {
 	x, y, rho, rhoY *big.Int
 	sk1             *paillier.SecretKey
+	mask            *paillier.NoncePool // optional source of the mask r (N0's nonces)
 }
 
 // NewWitness copies the values. sk1, the prover's secret key for N1, is
@@ -69,6 +70,15 @@ type Witness struct {
 func NewWitness(x, y, rho, rhoY *big.Int, sk1 *paillier.SecretKey) *Witness {
 	c := func(v *big.Int) *big.Int { return new(big.Int).Set(v) }
 	return &Witness{x: c(x), y: c(y), rho: c(rho), rhoY: c(rhoY), sk1: sk1}
+}
+
+// WithMaskNonces makes the prover take its mask nonce r and r^N0 mod N0²
+// from np, a pool of precomputed nonces for the verifier's key N0: the
+// prover's most expensive exponentiation then runs in idle time. np must
+// be for st.Key0.
+func (w *Witness) WithMaskNonces(np *paillier.NoncePool) *Witness {
+	w.mask = np
+	return w
 }
 
 // Destroy wipes the witness.
@@ -160,7 +170,13 @@ func prove(rand io.Reader, p zk.Params, ctx zk.Context, rp *pedersen.Parameters,
 	ae, be := p.L+p.Epsilon, p.LPrime+p.Epsilon
 	alpha, err1 := zkutil.SampleSigned(rand, zkutil.Pow2(ae))
 	beta, err2 := zkutil.SampleSigned(rand, zkutil.Pow2(be))
-	r, err3 := zkutil.SampleUnit(rand, pv0.N)
+	var r, rN *big.Int
+	var err3 error
+	if w.mask != nil && w.mask.PublicKey().Equal(st.Key0) {
+		r, rN, err3 = w.mask.Take()
+	} else {
+		r, err3 = zkutil.SampleUnit(rand, pv0.N)
+	}
 	ry, err4 := zkutil.SampleUnit(rand, pv1.N)
 	gamma, err5 := zkutil.SampleSigned(rand, zkutil.Pow2Times(ae, nh))
 	m, err6 := zkutil.SampleSigned(rand, zkutil.Pow2Times(p.L, nh))
@@ -169,13 +185,13 @@ func prove(rand io.Reader, p zk.Params, ctx zk.Context, rp *pedersen.Parameters,
 	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7, err8); err != nil {
 		return nil, fmt.Errorf("affg: prove: %w", err)
 	}
-	defer zkutil.Wipe(alpha, beta, r, ry, gamma, m, delta, mu)
+	defer zkutil.Wipe(alpha, beta, r, rN, ry, gamma, m, delta, mu)
 	bigBits := ae + nh.BitLen() + 1 // γ, δ
 	smallBits := p.L + nh.BitLen() + 1
 	alphaQ := zkutil.ScalarFromSecretInt(g, alpha, ae+1)
 	defer alphaQ.Zero()
 	pr := &Proof{
-		A:  pv0.AffineCT(st.C.Int(), alpha, ae+1, beta, be+1, r),
+		A:  affine(pv0, st.C.Int(), alpha, ae+1, beta, be+1, r, rN),
 		Bx: g.NewElement().ScalarBaseMult(alphaQ),
 		By: pv1.Enc(beta, be+1, ry),
 		E:  rp.CommitCT(alpha, gamma, ae+1, bigBits),
@@ -191,6 +207,14 @@ func prove(rand io.Reader, p zk.Params, ctx zk.Context, rp *pedersen.Parameters,
 	pr.W = pv0.MaskNonce(r, w.rho, e)
 	pr.Wy = pv1.MaskNonce(ry, w.rhoY, e)
 	return pr, nil
+}
+
+// affine is C^α·(1+N0)^β·r^N0 mod N0², with r^N0 precomputed when rN is set.
+func affine(pv *zkutil.Prover, c, a *big.Int, aBits int, b *big.Int, bBits int, r, rN *big.Int) *big.Int {
+	if rN != nil {
+		return pv.AffineCTRhoN(c, a, aBits, b, bBits, rN)
+	}
+	return pv.AffineCT(c, a, aBits, b, bBits, r)
 }
 
 func (pr *Proof) check(p zk.Params, rp *pedersen.Parameters, st *Statement) error {

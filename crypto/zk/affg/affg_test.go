@@ -2,6 +2,7 @@ package affg
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -369,5 +370,27 @@ func TestConcurrentUseIsSafe(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A prover taking its mask nonce from a pool of precomputed nonces for N0
+// makes a proof that verifies; a pool for another key is ignored.
+func TestPrecomputedMaskNonce(t *testing.T) {
+	f := newFixture(t, group.Secp256k1, nil, nil)
+	np := f.st.Key0.NewNoncePool(rand.Reader)
+	if err := np.Fill(context.Background(), 1); err != nil {
+		t.Fatal(err)
+	}
+	f.w.WithMaskNonces(np)
+	if err := Verify(f.p, zktest.Base, f.rp, f.st, f.prove(t)); err != nil {
+		t.Fatal(err)
+	}
+	if np.Len() != 0 {
+		t.Fatal("the pooled nonce was not used")
+	}
+	other := f.st.Key1.NewNoncePool(rand.Reader)
+	f.w.WithMaskNonces(other)
+	if err := Verify(f.p, zktest.Base, f.rp, f.st, f.prove(t)); err != nil {
+		t.Fatal(err)
 	}
 }

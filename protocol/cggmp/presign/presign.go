@@ -24,6 +24,12 @@ type Options struct {
 	// Path is the non-hardened BIP32 path of the child key the
 	// presignature will sign for; nil is the root key.
 	Path []uint32
+	// Nonces, optional, holds for each other signer j a pool of
+	// precomputed nonces for j's Paillier key (paillier.NoncePool, filled
+	// in idle time): the encryptions enc_j(−β) and the Π^aff-g masks under
+	// N_j take their ρ^N_j from it instead of computing it in the round.
+	// Four nonces per other signer per presignature.
+	Nonces map[round.PartyID]*paillier.NoncePool
 }
 
 var g = share.Group

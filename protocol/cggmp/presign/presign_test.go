@@ -21,11 +21,21 @@ func sid() round.SessionID {
 // run presigns with signers and returns every outcome.
 func run(t testing.TB, keys map[round.PartyID]*share.Key, signers round.Parties, opts presign.Options, net *sim.Network) map[round.PartyID]sim.Outcome {
 	t.Helper()
+	each := map[round.PartyID]presign.Options{}
+	for _, id := range signers {
+		each[id] = opts
+	}
+	return runEach(t, keys, signers, each, net)
+}
+
+// runEach presigns with per-party options.
+func runEach(t testing.TB, keys map[round.PartyID]*share.Key, signers round.Parties, opts map[round.PartyID]presign.Options, net ...*sim.Network) map[round.PartyID]sim.Outcome {
+	t.Helper()
 	s := sid()
 	parties := map[round.PartyID]*sim.Party{}
 	for _, id := range signers {
 		cfg := round.Config{Session: s, Protocol: presign.Protocol, Self: id, Parties: signers}
-		first, msgs, err := presign.Start(cfg, keys[id], opts, rand.Reader)
+		first, msgs, err := presign.Start(cfg, keys[id], opts[id], rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,10 +45,11 @@ func run(t testing.TB, keys map[round.PartyID]*share.Key, signers round.Parties,
 		}
 		parties[id] = &sim.Party{Machine: m, Initial: initial}
 	}
-	if net == nil {
-		net = &sim.Network{}
+	n := &sim.Network{}
+	if len(net) > 0 && net[0] != nil {
+		n = net[0]
 	}
-	return net.Run(parties)
+	return n.Run(parties)
 }
 
 func TestPresign(t *testing.T) {

@@ -130,12 +130,15 @@ func newRound2(r1 *round1, commits map[round.PartyID]*commit1) (*round2, []round
 			if hat {
 				x, X = r.xt, r.Xt[self]
 			}
-			m, err := r.newMta(pkj, Kj, x)
+			m, err := r.newMta(pkj, r.opts.Nonces[j], Kj, x)
 			if err != nil {
 				return nil, nil, fmt.Errorf("presign: round 2: %w", err)
 			}
 			st := &affg.Statement{Key0: pkj, Key1: pki, C: Kj, D: m.D, Y: m.F, X: X}
 			wit := affg.NewWitness(scalarInt(x), m.Y, m.Rho, m.Mu, r.sk)
+			if np := r.opts.Nonces[j]; np != nil {
+				wit.WithMaskNonces(np)
+			}
 			p, err := affg.Prove(r.rand, r.p, ctx(r.ssid, self, j), rpj, st, wit)
 			wit.Destroy()
 			if err != nil {
@@ -163,12 +166,18 @@ func newRound2(r1 *round1, commits map[round.PartyID]*commit1) (*round2, []round
 }
 
 // newMta computes D = x⊙K ⊕ enc_j(y), F = enc_i(y) for a fresh y = −β ∈ ±2^ℓ'.
-func (r *round2) newMta(pkj *paillier.PublicKey, K *paillier.Ciphertext, x group.Scalar) (*mta, error) {
+func (r *round2) newMta(pkj *paillier.PublicKey, np *paillier.NoncePool, K *paillier.Ciphertext, x group.Scalar) (*mta, error) {
 	y, err := sampleSigned(r.rand, r.p.LPrime)
 	if err != nil {
 		return nil, err
 	}
-	ey, rho, err := pkj.Encrypt(r.rand, y)
+	var ey *paillier.Ciphertext
+	var rho *big.Int
+	if np != nil && np.PublicKey().Equal(pkj) {
+		ey, rho, err = np.Encrypt(y)
+	} else {
+		ey, rho, err = pkj.Encrypt(r.rand, y)
+	}
 	if err != nil {
 		return nil, err
 	}

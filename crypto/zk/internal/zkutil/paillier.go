@@ -88,6 +88,14 @@ func (p *Prover) AffineCT(c, a *big.Int, aBits int, b *big.Int, bBits int, rho *
 	return p.mulCT(natOf(ca, p.N2), x, p.sN2).Big()
 }
 
+// AffineCTRhoN is AffineCT with ρ^N mod N² precomputed (a nonce from a
+// paillier.NoncePool).
+func (p *Prover) AffineCTRhoN(c, a *big.Int, aBits int, b *big.Int, bBits int, rhoN *big.Int) *big.Int {
+	ca := p.aN2.ExpSignedCT(c, a, aBits)
+	x := p.mulCT(p.onePlusMN(b, bBits), natOf(rhoN, p.N2), p.sN2)
+	return p.mulCT(natOf(ca, p.N2), x, p.sN2).Big()
+}
+
 // MaskNonce returns r·ρ^e mod N for secrets r, ρ ∈ Z*_N and a public
 // signed e (the responses w = r·ρ^e of the Paillier range proofs). A
 // negative e uses saferith's constant-time inverse.
