@@ -65,20 +65,21 @@ func newKeysCmd() *cobra.Command {
 		threshold  int
 		nodes      []string
 		override   bool
+		bits       int
 	)
 	create := &cobra.Command{
 		Use:   "create",
 		Short: "Generate a key by distributed key generation (no dealer)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := scheme.FrostSuite(sch); err != nil {
-				return fmt.Errorf("%w (one of %s)", err, strings.Join(scheme.Names(), ", "))
+			if err := scheme.Check(sch); err != nil {
+				return err
 			}
 			c, ctx, done, err := af.dial(cmd.Context())
 			if err != nil {
 				return err
 			}
 			defer done()
-			info, err := c.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: keyID, Scheme: sch, Threshold: threshold, Nodes: nodes, AllowConcentration: override})
+			info, err := c.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: keyID, Scheme: sch, Threshold: threshold, Nodes: nodes, AllowConcentration: override, PaillierBits: bits})
 			if err != nil {
 				return err
 			}
@@ -90,6 +91,7 @@ func newKeysCmd() *cobra.Command {
 	create.Flags().IntVar(&threshold, "threshold", 3, "signers needed")
 	create.Flags().StringSliceVar(&nodes, "nodes", nil, "nodes holding shares (default: all online)")
 	create.Flags().BoolVar(&override, "allow-concentration", false, "accept one operator or trust domain holding a threshold of shares (recorded)")
+	create.Flags().IntVar(&bits, "paillier-bits", 0, "ecdsa-secp256k1: Paillier modulus size (2048 or more; default the coordinator's, 3072)")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List keys",
@@ -104,9 +106,13 @@ func newKeysCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tSCHEME\tT/N\tPUBLIC KEY\tCREATED")
+			fmt.Fprintln(tw, "KEY\tSCHEME\tT/N\tPUBLIC KEY\tADDRESS\tPRESIGNATURES\tCREATED")
 			for _, k := range resp.Keys {
-				fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%x\t%s\n", k.KeyID, k.Scheme, k.Threshold, len(k.Parties), k.PublicKey, k.Created)
+				addr, pre := "-", "-"
+				if k.Address != "" {
+					addr, pre = k.Address, fmt.Sprint(k.Presignatures)
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%x\t%s\t%s\t%s\n", k.KeyID, k.Scheme, k.Threshold, len(k.Parties), k.PublicKey, addr, pre, k.Created)
 			}
 			return tw.Flush()
 		},
@@ -118,8 +124,8 @@ func newKeysCmd() *cobra.Command {
 func newSignCmd() *cobra.Command {
 	var af adminFlags
 	var (
-		keyID, msgHex, authFile string
-		ttl                     time.Duration
+		keyID, msgHex, authFile, pathStr string
+		ttl                              time.Duration
 	)
 	cmd := &cobra.Command{
 		Use:   "sign",
@@ -127,7 +133,12 @@ func newSignCmd() *cobra.Command {
 		Long: `sign builds a signing bundle for the message, signs it with the
 authorization key (until the policy plane exists, an operator key every node
 pins), and asks the coordinator for a signature. Each signing node verifies
-the bundle itself before it takes part.`,
+the bundle itself before it takes part.
+
+For an ecdsa-secp256k1 key the message is a 32-byte digest; --path m/0/1
+signs with a non-hardened BIP32 child key (the path is in the bundle, and
+every node derives the child itself). The output carries r||s (64 bytes, low
+S), the recovery id and the public key that verifies it.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			msg, err := hex.DecodeString(msgHex)
 			if err != nil || len(msg) == 0 {
@@ -140,8 +151,12 @@ the bundle itself before it takes part.`,
 			if err != nil {
 				return err
 			}
+			path, err := scheme.ParsePath(pathStr)
+			if err != nil {
+				return err
+			}
 			b := &bundle.Bundle{RequestID: fmt.Sprintf("cli-%d", time.Now().UnixNano()), KeyID: keyID,
-				NotAfter: time.Now().Add(ttl), Messages: [][]byte{msg}}
+				NotAfter: time.Now().Add(ttl), Messages: [][]byte{msg}, Path: path}
 			if err := b.Sign(key); err != nil {
 				return err
 			}
@@ -158,14 +173,21 @@ the bundle itself before it takes part.`,
 			if err != nil {
 				return err
 			}
-			return printJSON(cmd, map[string]any{"key_id": keyID, "public_key": hex.EncodeToString(resp.PublicKey),
+			out := map[string]any{"key_id": keyID, "public_key": hex.EncodeToString(resp.PublicKey),
 				"message": msgHex, "signature": hex.EncodeToString(resp.Signature), "signers": resp.Signers,
-				"attempts": resp.Attempts, "blamed": resp.Blamed})
+				"attempts": resp.Attempts, "blamed": resp.Blamed}
+			if resp.RecoveryID != nil {
+				out["recovery_id"] = *resp.RecoveryID
+				out["path"] = resp.Path
+				out["presigned"] = resp.Presigned
+			}
+			return printJSON(cmd, out)
 		},
 	}
 	af.register(cmd)
 	cmd.Flags().StringVar(&keyID, "key", "", "key id")
-	cmd.Flags().StringVar(&msgHex, "message", "", "message (for BIP340 keys a 32-byte digest) in hex")
+	cmd.Flags().StringVar(&msgHex, "message", "", "message in hex (for BIP340 and ECDSA keys a 32-byte digest)")
+	cmd.Flags().StringVar(&pathStr, "path", "", "ECDSA keys: non-hardened BIP32 path of the child key, e.g. m/0/1 (default the key itself)")
 	cmd.Flags().StringVar(&authFile, "authorization-key", "", "file with the hex Ed25519 seed of the authorization key")
 	cmd.Flags().DurationVar(&ttl, "expires", 5*time.Minute, "bundle lifetime")
 	return cmd

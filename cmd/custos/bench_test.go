@@ -12,6 +12,7 @@ import (
 	"github.com/cloudflare/circl/sign/ed448"
 
 	"github.com/custos-mpc/custos/internal/bench"
+	"github.com/custos-mpc/custos/protocol/cggmp/ecdsatest"
 )
 
 func runCLI(t *testing.T, args ...string) (string, error) {
@@ -102,15 +103,38 @@ func TestDevDemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("want one JSON line per engine, got %q", out)
+	}
 	var res demoResult
-	if err := json.Unmarshal([]byte(out), &res); err != nil {
+	if err := json.Unmarshal([]byte(lines[0]), &res); err != nil {
 		t.Fatalf("%v: %q", err, out)
 	}
 	pk, _ := hex.DecodeString(res.PublicKey)
 	msg, _ := hex.DecodeString(res.Message)
 	sig, _ := hex.DecodeString(res.Signature)
-	if !res.Verified || !ed25519.Verify(pk, msg, sig) || len(res.Signers) != 3 {
+	if res.Protocol != "frost" || !res.Verified || !ed25519.Verify(pk, msg, sig) || len(res.Signers) != 3 {
 		t.Fatalf("demo result does not verify: %+v", res)
+	}
+	// The ECDSA line: protocol, scheme, 33-byte key, 32-byte digest, 64-byte
+	// r||s and the recovery id, checked with btcec and go-ethereum.
+	var ec demoResult
+	if err := json.Unmarshal([]byte(lines[1]), &ec); err != nil {
+		t.Fatalf("%v: %q", err, lines[1])
+	}
+	pk, _ = hex.DecodeString(ec.PublicKey)
+	d, _ := hex.DecodeString(ec.Message)
+	sig, _ = hex.DecodeString(ec.Signature)
+	if ec.Protocol != "cggmp" || ec.Scheme != "ecdsa-secp256k1" || len(pk) != 33 || len(d) != 32 || len(sig) != 64 || ec.RecoveryID == nil || len(ec.Signers) != 3 {
+		t.Fatalf("ECDSA demo line %+v", ec)
+	}
+	var dg [32]byte
+	var sg [64]byte
+	copy(dg[:], d)
+	copy(sg[:], sig)
+	if err := ecdsatest.Verify(pk, dg, sg, byte(*ec.RecoveryID)); err != nil {
+		t.Fatalf("the ECDSA demo signature: %v", err)
 	}
 	// A second run reuses the data directory (keys survive restarts).
 	if _, err := runCLI(t, "dev", "--data-dir", dir, "--demo", "--json", "--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"); err != nil {

@@ -52,6 +52,17 @@ type Ceremony struct {
 	// asks nodes for more when a pool falls below a quarter. 0 signs in two
 	// rounds only. At most 4096.
 	NoncePool int `yaml:"nonce_pool"`
+	// PresignPool is the high watermark of each threshold-ECDSA
+	// presignature pool (per key, signer set and derivation path): the
+	// coordinator presigns in idle time up to it, and at once when a pool
+	// falls below PresignPoolLow (default a quarter of it). 0 disables
+	// presigning (every ECDSA signature is a full signing). At most 4096.
+	PresignPool    int `yaml:"presign_pool"`
+	PresignPoolLow int `yaml:"presign_pool_low"`
+	// PaillierBits is the Paillier modulus size of new ECDSA keys when the
+	// request names none: 3072 by default (the 128-bit level), 2048 at
+	// least.
+	PaillierBits int `yaml:"paillier_bits"`
 }
 
 // LoadCoordinator reads, completes and validates a coordinator
@@ -134,6 +145,15 @@ func (c *Coordinator) validate() problems {
 	p.checkLogLevel("log_level", c.LogLevel)
 	if d := c.Ceremony.RoundTimeout.Std(); d <= 0 || d > maxRoundTimeout {
 		p.addf("ceremony.round_timeout", "%s: want more than 0 and at most %s", d, maxRoundTimeout)
+	}
+	if n := c.Ceremony.PresignPool; n < 0 || n > 4096 {
+		p.addf("ceremony.presign_pool", "%d not in [0, 4096]", n)
+	}
+	if n := c.Ceremony.PresignPoolLow; n < 0 || n > c.Ceremony.PresignPool {
+		p.addf("ceremony.presign_pool_low", "%d not in [0, presign_pool]", n)
+	}
+	if n := c.Ceremony.PaillierBits; n != 0 && (n%2 != 0 || n < 2048 || n > 8192) {
+		p.addf("ceremony.paillier_bits", "%d is not an even size in [2048, 8192]", n)
 	}
 	if n := c.Ceremony.NoncePool; n < 0 || n > 4096 {
 		p.addf("ceremony.nonce_pool", "%d not in [0, 4096]", n)

@@ -188,6 +188,16 @@ ceremony:
   # Preprocessed FROST nonce commitments kept ready per node and key, for
   # one-round signing (nodes store the nonces sealed); 0 signs in two rounds.
   nonce_pool: 128
+  # Threshold-ECDSA presignatures kept ready per key, signer set and
+  # derivation path (nodes store them sealed and spend each once): the
+  # coordinator presigns in idle time up to presign_pool, and at once below
+  # presign_pool_low (0: a quarter). 0 disables presigning: every ECDSA
+  # signature then runs presigning and signing in one session.
+  presign_pool: 16
+  presign_pool_low: 0
+  # Paillier modulus size of new ECDSA keys when a request names none
+  # (3072 by default; 2048 at least).
+  paillier_bits: 3072
 `))
 
 // ExampleNode returns a commented node configuration, every field

@@ -10,9 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/decred/dcrd/dcrec/secp256k1/v4"
-	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
-
 	"github.com/custos-mpc/custos/crypto/bip32"
 	"github.com/custos-mpc/custos/crypto/group"
 	"github.com/custos-mpc/custos/internal/bundle"
@@ -50,34 +47,8 @@ func childKey(k *Key, path []uint32) ([]byte, error) {
 	return out, nil
 }
 
-// verifyECDSA checks a signature the way a chain would: 0 < r, s < n, low
-// S, valid under pub, and the recovery id recovers pub.
 func verifyECDSA(pub []byte, digest, sig []byte, recid int) error {
-	if len(sig) != 64 || recid < 0 || recid > 3 {
-		return errors.New("malformed signature")
-	}
-	pk, err := secp256k1.ParsePubKey(pub)
-	if err != nil {
-		return err
-	}
-	var r, s secp256k1.ModNScalar
-	if r.SetByteSlice(sig[:32]) || r.IsZero() || s.SetByteSlice(sig[32:]) || s.IsZero() {
-		return errors.New("r or s out of range")
-	}
-	if s.IsOverHalfOrder() {
-		return errors.New("high S")
-	}
-	if !ecdsa.NewSignature(&r, &s).Verify(digest, pk) {
-		return errors.New("signature does not verify")
-	}
-	compact := make([]byte, 65)
-	compact[0] = byte(27 + 4 + recid)
-	copy(compact[1:], sig)
-	rec, _, err := ecdsa.RecoverCompact(compact, digest)
-	if err != nil || !rec.IsEqual(pk) {
-		return errors.New("wrong recovery id")
-	}
-	return nil
+	return scheme.VerifyECDSA(pub, digest, sig, recid)
 }
 
 // signECDSA runs threshold-ECDSA signing: online signing from a pooled

@@ -160,7 +160,8 @@ func Prepare(ctx context.Context, dir string, opt Options) (*Env, error) {
 		Listen: opt.Listen, AdminListen: opt.AdminListen,
 		TLS:     config.TLSFiles{CAFile: e.CAFile, CertFile: coordCrt, KeyFile: coordKey},
 		DataDir: filepath.Join(dir, "coordinator"), LogLevel: "info", Roster: roster,
-		Ceremony: config.Ceremony{RoundTimeout: config.Duration(config.DefaultRoundTimeout), MaxAttempts: config.DefaultMaxAttempts, NoncePool: 128},
+		Ceremony: config.Ceremony{RoundTimeout: config.Duration(config.DefaultRoundTimeout), MaxAttempts: config.DefaultMaxAttempts, NoncePool: 128,
+			PresignPool: 16},
 	}
 	return e, nil
 }

@@ -78,8 +78,9 @@ func StartCoordinator(ctx context.Context, cfg *config.Coordinator, log *slog.Lo
 	m := obs.NewMetrics()
 	coord, err := coordinator.New(coordinator.Config{
 		Roster: r, Store: store, RoundTimeout: cfg.Ceremony.RoundTimeout.Std(), MaxAttempts: cfg.Ceremony.MaxAttempts,
-		NoncePool: cfg.Ceremony.NoncePool,
-		Log:       log, PeerNode: nodeFromTLS, Events: coordEvents{m},
+		NoncePool: cfg.Ceremony.NoncePool, PresignPool: cfg.Ceremony.PresignPool, PresignLow: cfg.Ceremony.PresignPoolLow,
+		PaillierBits: cfg.Ceremony.PaillierBits,
+		Log:          log, PeerNode: nodeFromTLS, Events: coordEvents{m},
 	})
 	if err != nil {
 		store.Close()

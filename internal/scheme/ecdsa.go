@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
+	"github.com/decred/dcrd/dcrec/secp256k1/v4/ecdsa"
 	"golang.org/x/crypto/sha3"
 )
 
@@ -134,4 +135,35 @@ func splitSlash(s string) []string {
 		}
 		s = s[i+1:]
 	}
+}
+
+// VerifyECDSA checks a secp256k1 signature the way Bitcoin and Ethereum
+// do: r || s with 0 < r, s < n and low S, valid under the compressed key
+// pub for the 32-byte digest, and recid recovers pub.
+func VerifyECDSA(pub []byte, digest, sig []byte, recid int) error {
+	if len(sig) != 64 || len(digest) != 32 || recid < 0 || recid > 3 {
+		return errors.New("scheme: malformed ECDSA signature")
+	}
+	pk, err := secp256k1.ParsePubKey(pub)
+	if err != nil {
+		return fmt.Errorf("scheme: %w", err)
+	}
+	var r, s secp256k1.ModNScalar
+	if r.SetByteSlice(sig[:32]) || r.IsZero() || s.SetByteSlice(sig[32:]) || s.IsZero() {
+		return errors.New("scheme: ECDSA r or s out of range")
+	}
+	if s.IsOverHalfOrder() {
+		return errors.New("scheme: ECDSA signature with a high S")
+	}
+	if !ecdsa.NewSignature(&r, &s).Verify(digest, pk) {
+		return errors.New("scheme: ECDSA signature does not verify")
+	}
+	compact := make([]byte, 65)
+	compact[0] = byte(27 + 4 + recid)
+	copy(compact[1:], sig)
+	rec, _, err := ecdsa.RecoverCompact(compact, digest)
+	if err != nil || !rec.IsEqual(pk) {
+		return errors.New("scheme: wrong ECDSA recovery id")
+	}
+	return nil
 }
