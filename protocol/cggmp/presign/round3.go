@@ -57,7 +57,7 @@ type round3 struct {
 // decSum returns K_i^x·Π_j D_{i,j}·F_{j,i}⁻¹ under N_i: the ciphertext whose
 // decryption is δ_i (x = γ_i, plain MtA) or χ_i (x = x̃_i, hat MtA).
 func decSum(pk *paillier.PublicKey, K *paillier.Ciphertext, x *big.Int, received, sentF map[round.PartyID]*paillier.Ciphertext) *paillier.Ciphertext {
-	c := pk.MulScalar(K, x)
+	c := pk.MulScalarCT(K, x, g.Order().BitLen()) // x < q is secret
 	for j, d := range received {
 		c = pk.Add(c, d)
 		c = pk.Add(c, invCiphertext(pk, sentF[j]))
