@@ -21,7 +21,7 @@ func newBenchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure the protocol engines in-process",
 	}
-	cmd.AddCommand(newBenchFrostCmd(), newBenchClusterCmd())
+	cmd.AddCommand(newBenchFrostCmd(), newBenchCggmpCmd(), newBenchClusterCmd())
 	return cmd
 }
 
@@ -100,15 +100,29 @@ func printResults(w io.Writer, res []bench.Result, asJSON bool) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "protocol\tsuite\top\tt/n\tsigners\truns\tp50 ms\tp99 ms\tcpu ms\tbytes/party")
 	for _, r := range res {
+		suite := r.Suite
+		if suite == "" {
+			suite = r.Scheme
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%d\t%d\t%.3f\t%.3f\t%.3f\t%d\n",
-			r.Protocol, r.Suite, r.Op, r.Threshold, r.Parties, r.Signers, r.Runs, r.P50Ms, r.P99Ms, r.CPUMs, r.BytesPerParty)
+			r.Protocol, suite, r.Op, r.Threshold, r.Parties, r.Signers, r.Runs, r.P50Ms, r.P99Ms, r.CPUMs, r.BytesPerParty)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	if len(res) > 0 && res[0].PaillierBits != 0 {
+		fmt.Fprintf(w, "\nPaillier moduli of %d bits\n", res[0].PaillierBits)
+	}
 	for _, r := range res {
 		if r.Signature != "" {
-			fmt.Fprintf(w, "\nlast signature (%s):\n  public key %s\n  message    %s\n  signature  %s\n", r.Suite, r.PublicKey, r.Message, r.Signature)
+			suite := r.Suite
+			if suite == "" {
+				suite = r.Scheme
+			}
+			fmt.Fprintf(w, "\nlast signature (%s):\n  public key  %s\n  message     %s\n  signature   %s\n", suite, r.PublicKey, r.Message, r.Signature)
+			if r.RecoveryID != nil {
+				fmt.Fprintf(w, "  recovery id %d\n", *r.RecoveryID)
+			}
 		}
 	}
 	return nil
@@ -116,12 +130,13 @@ func printResults(w io.Writer, res []bench.Result, asJSON bool) error {
 
 func newBenchClusterCmd() *cobra.Command {
 	var (
-		sch                    string
-		threshold, n, conc     int
-		duration               time.Duration
-		asJSON                 bool
-		adminAddr, authKeyFile string
-		af                     adminFlags
+		sch                       string
+		threshold, n, conc        int
+		paillierBits, presignPool int
+		duration                  time.Duration
+		asJSON                    bool
+		adminAddr, authKeyFile    string
+		af                        adminFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "cluster",
@@ -134,10 +149,11 @@ p99 latency, and each process's resident memory at the start and end of the
 run and its peak. With --use-running it drives an already running
 coordinator instead (admin flags and --authorization-key needed).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if _, err := scheme.FrostSuite(sch); err != nil {
+			if err := scheme.Check(sch); err != nil {
 				return err
 			}
-			cfg := bench.ClusterConfig{Scheme: sch, Threshold: threshold, Parties: n, Concurrency: conc, Duration: duration}
+			cfg := bench.ClusterConfig{Scheme: sch, Threshold: threshold, Parties: n, Concurrency: conc, Duration: duration,
+				PaillierBits: paillierBits, PresignPool: presignPool}
 			if adminAddr != "" {
 				key, err := devenv.LoadAuthKey(authKeyFile)
 				if err != nil {
@@ -163,6 +179,7 @@ coordinator instead (admin flags and --authorization-key needed).`,
 				cfg.Bin, cfg.Dir = bin, dir
 			}
 			if !asJSON {
+				cfg.Status = func(s string) { fmt.Fprintf(cmd.ErrOrStderr(), "\r%s   ", s) }
 				cfg.Progress = func(el time.Duration, sigs int64) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "\r%5.0fs  %d signatures", el.Seconds(), sigs)
 				}
@@ -178,6 +195,9 @@ coordinator instead (admin flags and --authorization-key needed).`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "\n")
 			fmt.Fprintf(out, "%s %d-of-%d, concurrency %d, %.0fs: %d signatures (%d errors), %.1f sig/s, p50 %.2f ms, p99 %.2f ms, max RSS %.1f MiB\n",
 				res.Scheme, res.Threshold, res.Parties, res.Concurrency, res.DurationS, res.Signatures, res.Errors, res.SigPerS, res.P50Ms, res.P99Ms, res.MaxRSSMB)
+			if scheme.IsECDSA(res.Scheme) {
+				fmt.Fprintf(out, "  %d online signings from pooled presignatures, %d full signings\n", res.Presigned, res.Signatures-res.Presigned)
+			}
 			for _, p := range res.Processes {
 				fmt.Fprintf(out, "  %-12s RSS %.1f → %.1f MiB (peak %.1f)\n", p.Name, p.StartMB, p.EndMB, p.PeakMB)
 			}
@@ -185,7 +205,9 @@ coordinator instead (admin flags and --authorization-key needed).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&sch, "scheme", "frost-ed25519", "key scheme")
+	f.StringVar(&sch, "scheme", "frost-ed25519", "key scheme (ecdsa-secp256k1: the run starts once the presignature pool is full)")
+	f.IntVar(&paillierBits, "paillier-bits", 2048, "ecdsa-secp256k1: Paillier modulus size")
+	f.IntVar(&presignPool, "presign-pool", 32, "ecdsa-secp256k1: presignatures pooled before the run (the coordinator's high watermark)")
 	f.IntVar(&threshold, "threshold", 3, "signers needed")
 	f.IntVar(&n, "parties", 5, "node processes (key holders)")
 	f.IntVar(&conc, "concurrency", 32, "signing requests in flight")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/custos-mpc/custos/internal/bundle"
 	"github.com/custos-mpc/custos/internal/localcluster"
+	"github.com/custos-mpc/custos/internal/scheme"
 	"github.com/custos-mpc/custos/internal/wire"
 )
 
@@ -29,6 +30,12 @@ type ClusterConfig struct {
 	Admin    *wire.AdminClient
 	AuthKey  ed25519.PrivateKey
 	Progress func(elapsed time.Duration, signatures int64)
+	// ECDSA keys: the Paillier modulus size and how many presignatures to
+	// have pooled (in idle time) before the measured run starts.
+	PaillierBits int
+	PresignPool  int
+	// Status, if set, is told what the benchmark waits for.
+	Status func(string)
 }
 
 // ProcessMemory is one process's resident memory at the start and end of
@@ -42,18 +49,21 @@ type ProcessMemory struct {
 
 // ClusterResult is the JSON object of `custos bench cluster --json`.
 type ClusterResult struct {
-	Scheme      string          `json:"scheme"`
-	Threshold   int             `json:"threshold"`
-	Parties     int             `json:"parties"`
-	Concurrency int             `json:"concurrency"`
-	DurationS   float64         `json:"duration_s"`
-	Signatures  int64           `json:"signatures"`
-	Errors      int64           `json:"errors"`
-	SigPerS     float64         `json:"sig_per_s"`
-	P50Ms       float64         `json:"p50_ms"`
-	P99Ms       float64         `json:"p99_ms"`
-	MaxRSSMB    float64         `json:"max_rss_mb"`
-	Processes   []ProcessMemory `json:"processes,omitempty"`
+	Scheme      string  `json:"scheme"`
+	Threshold   int     `json:"threshold"`
+	Parties     int     `json:"parties"`
+	Concurrency int     `json:"concurrency"`
+	DurationS   float64 `json:"duration_s"`
+	Signatures  int64   `json:"signatures"`
+	Errors      int64   `json:"errors"`
+	SigPerS     float64 `json:"sig_per_s"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	MaxRSSMB    float64 `json:"max_rss_mb"`
+	// ECDSA: signatures made online from a pooled presignature (the rest
+	// were full signings, when the pool ran dry).
+	Presigned int64           `json:"presigned,omitempty"`
+	Processes []ProcessMemory `json:"processes,omitempty"`
 }
 
 // Cluster drives signing through a coordinator and nodes for the duration.
@@ -66,7 +76,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 	authKey := cfg.AuthKey
 	if admin == nil {
 		var err error
-		lc, err = localcluster.Start(cfg.Bin, cfg.Dir, localcluster.Options{Nodes: cfg.Parties})
+		lc, err = localcluster.Start(cfg.Bin, cfg.Dir, localcluster.Options{Nodes: cfg.Parties, PresignPool: cfg.PresignPool})
 		if err != nil {
 			return nil, err
 		}
@@ -81,13 +91,17 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 			return nil, err
 		}
 	}
-	info, err := admin.CreateKey(ctx, &wire.CreateKeyRequest{Scheme: cfg.Scheme, Threshold: cfg.Threshold})
+	if cfg.Status != nil && scheme.IsECDSA(cfg.Scheme) {
+		cfg.Status("creating the ECDSA key (key generation and aux info)")
+	}
+	info, err := admin.CreateKey(ctx, &wire.CreateKeyRequest{Scheme: cfg.Scheme, Threshold: cfg.Threshold, PaillierBits: cfg.PaillierBits})
 	if err != nil {
 		return nil, fmt.Errorf("bench: create key: %w", err)
 	}
 	if len(info.Parties) != cfg.Parties {
 		return nil, fmt.Errorf("bench: key has %d holders, want %d (are all nodes online?)", len(info.Parties), cfg.Parties)
 	}
+	var presigned atomic.Int64
 	signOne := func(ctx context.Context, seq uint64) error {
 		msg := make([]byte, 32)
 		binary.BigEndian.PutUint64(msg, seq)
@@ -99,7 +113,10 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 		if err != nil {
 			return err
 		}
-		_, err = admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: raw})
+		resp, err := admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: raw})
+		if err == nil && resp.Presigned {
+			presigned.Add(1)
+		}
 		return err
 	}
 	// Warm up connections and caches.
@@ -107,6 +124,33 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 		if err := signOne(ctx, uint64(1<<62+i)); err != nil {
 			return nil, fmt.Errorf("bench: warm-up signature: %w", err)
 		}
+	}
+	if scheme.IsECDSA(cfg.Scheme) && cfg.PresignPool > 0 {
+		// Let the coordinator fill the pool in idle time first.
+		for {
+			ks, err := admin.ListKeys(ctx)
+			if err != nil {
+				return nil, err
+			}
+			have := 0
+			for _, k := range ks.Keys {
+				if k.KeyID == info.KeyID {
+					have = k.Presignatures
+				}
+			}
+			if cfg.Status != nil {
+				cfg.Status(fmt.Sprintf("presignatures pooled: %d/%d", have, cfg.PresignPool))
+			}
+			if have >= cfg.PresignPool {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+		presigned.Store(0)
 	}
 	mem := map[string]*ProcessMemory{}
 	if lc != nil {
@@ -172,7 +216,8 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 	res := &ClusterResult{Scheme: cfg.Scheme, Threshold: cfg.Threshold, Parties: cfg.Parties, Concurrency: cfg.Concurrency,
 		DurationS: elapsed.Seconds(), Signatures: count.Load(), Errors: errs.Load(),
 		SigPerS: float64(count.Load()) / elapsed.Seconds(),
-		P50Ms:   ms(latencies[len(latencies)/2]), P99Ms: ms(latencies[(len(latencies)*99)/100])}
+		P50Ms:   ms(latencies[len(latencies)/2]), P99Ms: ms(latencies[(len(latencies)*99)/100]),
+		Presigned: presigned.Load()}
 	if lc != nil {
 		for _, m := range lc.Memory() {
 			pm := mem[m.Name]

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"log/slog"
+	"os"
 	"net"
 	"slices"
 	"sync"
@@ -16,6 +18,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	"github.com/custos-mpc/custos/crypto/paillier"
+	"github.com/custos-mpc/custos/crypto/paillier/testprimes"
 	"github.com/custos-mpc/custos/internal/bundle"
 	"github.com/custos-mpc/custos/internal/coordinator"
 	"github.com/custos-mpc/custos/internal/envelope"
@@ -98,7 +102,11 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 		t.Fatal(err)
 	}
 	store := coordinator.NewMemoryStore()
-	coord, err := coordinator.New(coordinator.Config{
+	log := slog.New(slog.DiscardHandler)
+	if os.Getenv("CUSTOS_TEST_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	coord, err := coordinator.New(coordinator.Config{Log: log,
 		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper, NoncePool: opts.noncePool,
 		PresignPool: opts.presignPool, PaillierBits: 2048,
 		PeerNode: func(ctx context.Context) (string, error) {
@@ -142,13 +150,27 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 				t.Fatal(err)
 			}
 			tc.stores[name] = st
+			// Each node's prime pool gets its own two test safe primes, so
+			// ECDSA aux info (2048-bit Paillier) does not search for primes.
+			var i int
+			fmt.Sscanf(name, "node-%d", &i)
+			if i >= 1 && 2*i < len(testprimes.SafePrimes1024()) {
+				pool := paillier.NewPool(1024, nil, 0)
+				p, q := testprimes.Pair(i - 1)
+				if err := pool.Put(p, q); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := node.AddPrimes(ctx, st, pool); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		var events func(string, string)
 		if opts.events != nil {
 			events = opts.events.hook(name)
 		}
 		nd, err := node.New(node.Config{ID: name, Store: st, Identity: ids[name], Roster: r,
-			AuthKeys: []ed25519.PublicKey{authKey.Public().(ed25519.PublicKey)}, Misbehave: misbehave, Events: events})
+			AuthKeys: []ed25519.PublicKey{authKey.Public().(ed25519.PublicKey)}, Misbehave: misbehave, Events: events, Log: log.With("node", name)})
 		if err != nil {
 			t.Fatal(err)
 		}

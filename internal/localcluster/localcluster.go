@@ -32,6 +32,9 @@ type Options struct {
 	RoundTimeout time.Duration // default 2s
 	// Env is added to every process's environment (e.g. GOMAXPROCS).
 	Env []string
+	// PresignPool, if positive, sets the coordinator's ECDSA presignature
+	// pool high watermark (ceremony.presign_pool).
+	PresignPool int
 }
 
 // Cluster is a running coordinator and nodes.
@@ -114,7 +117,11 @@ func Start(bin, dir string, opts Options) (*Cluster, error) {
 		{"admin_listen: 127.0.0.1:7401", "admin_listen: " + c.AdminAddr},
 		{"metrics_address: 127.0.0.1:9100", "metrics_address: 127.0.0.1:0"},
 		{"round_timeout: 5s", "round_timeout: " + opts.RoundTimeout.String()},
+		{"presign_pool: 16", "presign_pool: " + strconv.Itoa(max(opts.PresignPool, 0))},
 	} {
+		if r[0] == "presign_pool: 16" && opts.PresignPool <= 0 {
+			continue
+		}
 		yml = bytes.Replace(yml, []byte(r[0]), []byte(r[1]), 1)
 	}
 	if err := os.WriteFile(cfgPath, yml, 0o644); err != nil {
