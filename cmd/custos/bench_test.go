@@ -79,12 +79,56 @@ func TestBenchJSONSignaturesVerifyIndependently(t *testing.T) {
 	}
 }
 
+// TestBenchCggmpJSONSignatureVerifiesIndependently checks the contract of
+// `custos bench cggmp --json`: one line per operation, and the sign line's
+// key, digest, signature and recovery id verify with btcec and recover the
+// key's address with go-ethereum.
+func TestBenchCggmpJSONSignatureVerifiesIndependently(t *testing.T) {
+	out, err := runCLI(t, "bench", "cggmp", "--threshold", "2", "--parties", "3", "--runs", "1", "--paillier-bits", "2048", "--json", "--quiet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	want := []string{"keygen", "aux_cold", "aux", "presign", "sign", "sign_full", "refresh"}
+	if len(lines) != len(want) {
+		t.Fatalf("want %d JSON lines, got %q", len(want), out)
+	}
+	var sign bench.Result
+	for i, l := range lines {
+		var r bench.Result
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.Op != want[i] || r.Protocol != "cggmp" || r.Scheme != "ecdsa-secp256k1" || r.Runs != 1 || r.CPUMs <= 0 || r.BytesPerParty <= 0 {
+			t.Fatalf("line %d: unexpected result %+v", i, r)
+		}
+		if r.Op == "sign" {
+			sign = r
+		}
+	}
+	pub, _ := hex.DecodeString(sign.PublicKey)
+	msg, _ := hex.DecodeString(sign.Message)
+	raw, _ := hex.DecodeString(sign.Signature)
+	if len(pub) != 33 || len(msg) != 32 || len(raw) != 64 || sign.RecoveryID == nil || sign.Signers != 2 {
+		t.Fatalf("incomplete sign line %+v", sign)
+	}
+	var digest [32]byte
+	var sig [64]byte
+	copy(digest[:], msg)
+	copy(sig[:], raw)
+	if err := ecdsatest.Verify(pub, digest, sig, byte(*sign.RecoveryID)); err != nil {
+		t.Fatalf("the benchmark's signature does not verify independently: %v", err)
+	}
+}
+
 func TestBenchRejectsBadInput(t *testing.T) {
 	for name, args := range map[string][]string{
-		"unknown suite":           {"bench", "frost", "--suite", "rsa"},
-		"threshold above parties": {"bench", "frost", "--threshold", "6", "--parties", "5"},
-		"zero threshold":          {"bench", "frost", "--threshold", "0"},
-		"no runs":                 {"bench", "frost", "--runs", "0"},
+		"unknown suite":                 {"bench", "frost", "--suite", "rsa"},
+		"threshold above parties":       {"bench", "frost", "--threshold", "6", "--parties", "5"},
+		"zero threshold":                {"bench", "frost", "--threshold", "0"},
+		"no runs":                       {"bench", "frost", "--runs", "0"},
+		"cggmp threshold above parties": {"bench", "cggmp", "--threshold", "4", "--parties", "3"},
+		"cggmp modulus too small":       {"bench", "cggmp", "--paillier-bits", "1024"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if _, err := runCLI(t, args...); err == nil {

@@ -21,6 +21,7 @@ import (
 type Result struct {
 	Protocol      string  `json:"protocol"`
 	Suite         string  `json:"suite,omitempty"`
+	Scheme        string  `json:"scheme,omitempty"`
 	Op            string  `json:"op"`
 	Threshold     int     `json:"threshold"`
 	Parties       int     `json:"parties"`
@@ -30,9 +31,11 @@ type Result struct {
 	P99Ms         float64 `json:"p99_ms"`
 	CPUMs         float64 `json:"cpu_ms"`
 	BytesPerParty int     `json:"bytes_per_party"`
+	PaillierBits  int     `json:"paillier_bits,omitempty"`
 	PublicKey     string  `json:"public_key,omitempty"`
 	Message       string  `json:"message,omitempty"`
 	Signature     string  `json:"signature,omitempty"`
+	RecoveryID    *int    `json:"recovery_id,omitempty"`
 }
 
 // FrostConfig selects what `custos bench frost` runs.
