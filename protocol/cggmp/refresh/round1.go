@@ -89,7 +89,7 @@ type round1 struct {
 	shares map[round.PartyID]group.Element // X_k
 	oldN   map[round.PartyID][]byte        // each party's old N_k, which it must not reuse
 	digest [hashLen]byte
-	proto  *share.Key // public fields copied into the result
+	meta   *share.Key // ID, threshold, parties, chain code and next epoch, for the result
 
 	sk   *paillier.SecretKey
 	rp   *pedersen.Parameters
@@ -119,7 +119,7 @@ func newRound1(cfg round.Config, key *share.Key, opts Options, sk *paillier.Secr
 		shares: make(map[round.PartyID]group.Element, len(cfg.Parties)),
 		oldN:   make(map[round.PartyID][]byte, len(cfg.Parties)),
 		digest: keyDigest(key),
-		proto:  &share.Key{ID: key.ID, Threshold: key.Threshold, ChainCode: key.ChainCode, Epoch: key.Epoch + 1},
+		meta:   &share.Key{ID: key.ID, Threshold: key.Threshold, ChainCode: key.ChainCode, Epoch: key.Epoch + 1},
 	}
 	newN := sk.PublicKey().N().Bytes()
 	for _, p := range cfg.Parties {
@@ -130,7 +130,7 @@ func newRound1(cfg round.Config, key *share.Key, opts Options, sk *paillier.Secr
 			return nil, errors.New("refresh: start: the new Paillier key is one the key already uses")
 		}
 	}
-	r1.proto.Parties = append(round.Parties(nil), key.Parties...)
+	r1.meta.Parties = append(round.Parties(nil), key.Parties...)
 	r1.sk = sk
 	fail := func(err error) (*round1, error) {
 		r1.destroy()

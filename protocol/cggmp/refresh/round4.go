@@ -36,9 +36,9 @@ func (r *round4) Finalize(in round.Inputs) (round.Round, []round.Message, any, e
 		return r.abort(round.Blame(errors.New("refresh: confirmation of another view"), evidence, bad...))
 	}
 	key := &share.Key{
-		ID: r.proto.ID, Threshold: r.t, Parties: r.proto.Parties,
-		Secret: r.xNew, PublicKey: r.X, Shares: r.newShares, ChainCode: r.proto.ChainCode,
-		Paillier: r.sk, Pedersen: r.sec, Aux: r.pub, Epoch: r.proto.Epoch,
+		ID: r.meta.ID, Threshold: r.t, Parties: r.meta.Parties,
+		Secret: r.xNew, PublicKey: r.X, Shares: r.newShares, ChainCode: r.meta.ChainCode,
+		Paillier: r.sk, Pedersen: r.sec, Aux: r.pub, Epoch: r.meta.Epoch,
 	}
 	// Σ_k λ_k·X_k' = X for every quorum, and x_i'·G = X_i'.
 	if err := key.Validate(); err != nil {
