@@ -1,0 +1,153 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/custos-mpc/custos/internal/localcluster"
+	"github.com/custos-mpc/custos/protocol/cggmp/ecdsatest"
+)
+
+type ecdsaSignOut struct {
+	PublicKey  string   `json:"public_key"`
+	Signature  string   `json:"signature"`
+	RecoveryID int      `json:"recovery_id"`
+	Signers    []string `json:"signers"`
+	Presigned  bool     `json:"presigned"`
+}
+
+// TestProcessClusterECDSA creates a threshold-ECDSA key through real
+// processes and the CLI, signs from pooled presignatures and by full
+// signing, SIGKILLs a node while presigning and signing are in flight, and
+// then inspects every keystore: no presignature id consumed twice, no two
+// signatures sharing an R, and every signature verified by btcec and
+// go-ethereum.
+func TestProcessClusterECDSA(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts six processes and generates Paillier keys")
+	}
+	lc, err := localcluster.Start(buildBinary(t), t.TempDir(), localcluster.Options{Nodes: 5, PresignPool: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lc.Stop()
+	c := cli{t: t, lc: lc}
+	var info struct {
+		PublicKey []byte `json:"public_key"`
+	}
+	deadline := time.Now().Add(5 * time.Minute)
+	for {
+		out, err := c.run(append([]string{"keys", "create", "--id", "eth-1", "--scheme", "ecdsa-secp256k1", "--threshold", "3",
+			"--paillier-bits", "2048", "--timeout", "4m", "--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin()...)...)
+		if err == nil {
+			if err := json.Unmarshal([]byte(out), &info); err != nil {
+				t.Fatal(err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("keys create never succeeded: %v", err)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	var mu sync.Mutex
+	var sigs []ecdsaSignOut
+	sign := func(tag string) {
+		d := sha256.Sum256([]byte(tag))
+		out, err := c.run(append([]string{"sign", "--key", "eth-1", "--message", hex.EncodeToString(d[:]),
+			"--authorization-key", c.lc.AuthKeyFile, "--timeout", "3m"}, c.admin()...)...)
+		if err != nil {
+			t.Errorf("sign %s: %v", tag, err)
+			return
+		}
+		var s ecdsaSignOut
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Error(err)
+			return
+		}
+		pk, _ := hex.DecodeString(s.PublicKey)
+		sb, _ := hex.DecodeString(s.Signature)
+		var sig [64]byte
+		copy(sig[:], sb)
+		if hex.EncodeToString(pk) != hex.EncodeToString(info.PublicKey) {
+			t.Errorf("signed under another key")
+		}
+		if err := ecdsatest.Verify(pk, d, sig, byte(s.RecoveryID)); err != nil {
+			t.Errorf("sign %s: %v", tag, err)
+		}
+		mu.Lock()
+		sigs = append(sigs, s)
+		mu.Unlock()
+	}
+	signMany := func(n int, tag string) {
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() { defer wg.Done(); sign(fmt.Sprintf("%s %d", tag, i)) }()
+		}
+		wg.Wait()
+	}
+	signMany(2, "warm-up")
+	// Kill node-2 while the pool refills (presigning) and signatures run.
+	done := make(chan struct{})
+	go func() { signMany(4, "during-kill"); close(done) }()
+	time.Sleep(300 * time.Millisecond)
+	lc.Kill("node-2")
+	<-done
+	if err := lc.StartNode(2); err != nil {
+		t.Fatal(err)
+	}
+	signMany(2, "after-restart")
+	if t.Failed() {
+		return
+	}
+	presigned := 0
+	seenR := map[string]bool{}
+	for _, s := range sigs {
+		if seenR[s.Signature[:64]] {
+			t.Fatal("two signatures share R: a presignature signed twice")
+		}
+		seenR[s.Signature[:64]] = true
+		if s.Presigned {
+			presigned++
+		}
+	}
+	lc.Stop()
+	consumedOn := map[string]int{}
+	for i := 1; i <= 5; i++ {
+		db, err := sql.Open("sqlite", filepath.Join(lc.Dir, localcluster.NodeName(i), "data", "keystore.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.QueryContext(context.Background(), `SELECT id FROM one_time WHERE kind = 'presignature' AND consumed_at IS NOT NULL`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			consumedOn[id]++
+		}
+		rows.Close()
+		var dup int
+		db.QueryRowContext(context.Background(), `SELECT count(*) FROM (SELECT id FROM one_time GROUP BY kind, key_id, id HAVING count(*) > 1)`).Scan(&dup)
+		db.Close()
+		if dup != 0 {
+			t.Fatalf("node-%d: a presignature id recorded twice", i)
+		}
+	}
+	for id, n := range consumedOn {
+		if n > 3 {
+			t.Fatalf("presignature %s consumed on %d nodes of a 3-signer set", id[:16], n)
+		}
+	}
+	t.Logf("%d signatures (%d from presignatures), %d presignature ids consumed across the keystores", len(sigs), presigned, len(consumedOn))
+}
