@@ -96,12 +96,11 @@ func parseBcast2(others round.Parties, b []byte) (*bcast2, error) {
 // messages.
 type round2 struct {
 	*round1
-	commits  map[round.PartyID]*commit1
-	gamma    group.Element // Γ_i
-	sent     map[round.PartyID]*mta
-	sentHat  map[round.PartyID]*mta
-	bcast    *bcast2
-	received map[round.PartyID]digests // own view, filled in Finalize
+	commits map[round.PartyID]*commit1
+	gamma   group.Element // Γ_i
+	sent    map[round.PartyID]*mta
+	sentHat map[round.PartyID]*mta
+	bcast   *bcast2
 }
 
 func newRound2(r1 *round1, commits map[round.PartyID]*commit1) (*round2, []round.Message, error) {
