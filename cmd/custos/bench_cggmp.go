@@ -37,6 +37,12 @@ sends:
   sign_full  presigning and signing in one session
   refresh    proactive key refresh among all parties, primes from the pool
 
+The parties run one after the other in this process (the proofs use every
+core), so the wall time is that of one machine hosting every party, not the
+latency of a session between machines. --paillier-bits defaults to 3072
+(128-bit security, paillier.DefaultBits); 2048 compares with other
+implementations.
+
 Every signature is checked before it is reported. With --json it prints
 one object per line; the "sign" line carries the last signature: the
 33-byte compressed public key, the 32-byte digest signed, the 64-byte
