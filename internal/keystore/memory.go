@@ -441,6 +441,25 @@ func (m *memoryStore) UnusedPresignatures(ctx context.Context, keyID string) (in
 	return n, nil
 }
 
+func (m *memoryStore) DiscardPresignatures(ctx context.Context, keyID string) (int, error) {
+	if err := validID("key id", keyID); err != nil {
+		return 0, fmt.Errorf("keystore: discard presignatures: %w", err)
+	}
+	if err := m.lock(); err != nil {
+		return 0, fmt.Errorf("keystore: discard presignatures: %w", err)
+	}
+	defer m.mu.Unlock()
+	n := 0
+	for k, row := range m.oneTime {
+		if k.kind == kindPresign && k.keyID == keyID && !row.consumed {
+			wipe(row.sealed)
+			row.sealed, row.consumed = nil, true
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (m *memoryStore) PutBlob(ctx context.Context, namespace, name string, secret []byte) error {
 	if err := validBlob(namespace, name); err != nil {
 		return fmt.Errorf("keystore: put blob: %w", err)

@@ -670,6 +670,26 @@ func (st *sqliteStore) UnusedPresignatures(ctx context.Context, keyID string) (i
 	return n, nil
 }
 
+func (st *sqliteStore) DiscardPresignatures(ctx context.Context, keyID string) (int, error) {
+	if err := validID("key id", keyID); err != nil {
+		return 0, fmt.Errorf("keystore: discard presignatures: %w", err)
+	}
+	var n int64
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE one_time SET sealed = NULL, consumed_at = ? WHERE kind = ? AND key_id = ? AND consumed_at IS NULL`,
+			st.stamp(), kindPresign, keyID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("keystore: discard presignatures of %q: %w", keyID, err)
+	}
+	return int(n), nil
+}
+
 func validOneTime(keyID, id string, secret []byte) error {
 	if err := validID("key id", keyID); err != nil {
 		return err

@@ -67,6 +67,11 @@ type Store interface {
 	ConsumePresignatures(ctx context.Context, uses []NonceUse) ([]*Secret, []error)
 	// UnusedPresignatures counts the key's presignatures not yet consumed.
 	UnusedPresignatures(ctx context.Context, keyID string) (int, error)
+	// DiscardPresignatures consumes every unused presignature of a key in
+	// one transaction (ids kept, secrets erased) and returns how many: a
+	// key refresh makes them unusable, and consuming them means no backup
+	// restored later can offer them again as unused.
+	DiscardPresignatures(ctx context.Context, keyID string) (int, error)
 
 	// PutBlob stores a sealed blob under (namespace, name); ErrExists if present.
 	PutBlob(ctx context.Context, namespace, name string, secret []byte) error

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"nonce uses are recorded once, in batches", testRecordNonceUses},
 		{"nonces are stored and consumed in batches, each once", testNonceBatches},
 		{"unused presignatures are counted", testUnusedPresignatures},
+		{"discarding a key's presignatures consumes exactly its unused ones", testDiscardPresignatures},
 		{"presignatures are consumed in batches, each once", testPresignatureBatches},
 		{"blobs are stored, listed and deleted", testBlobs},
 		{"secrets print redacted", testRedaction},
@@ -287,6 +288,33 @@ func testUnusedPresignatures(t *testing.T, s keystore.Store) {
 	must(t, "count", err)
 	if n != 2 {
 		t.Fatalf("unused = %d, want 2", n)
+	}
+}
+
+func testDiscardPresignatures(t *testing.T, s keystore.Store) {
+	ctx := context.Background()
+	for i := range 3 {
+		must(t, "put", s.PutPresignature(ctx, "k", fmt.Sprint(i), []byte("p")))
+	}
+	must(t, "put other key", s.PutPresignature(ctx, "other", "0", []byte("p")))
+	if _, err := s.ConsumePresignature(ctx, "k", "1"); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.DiscardPresignatures(ctx, "k")
+	must(t, "discard", err)
+	if n != 2 {
+		t.Fatalf("discarded %d, want 2", n)
+	}
+	for _, id := range []string{"0", "1", "2"} {
+		_, err := s.ConsumePresignature(ctx, "k", id)
+		wantErr(t, "consume discarded "+id, err, keystore.ErrNonceUsed)
+	}
+	wantErr(t, "put a discarded id again", s.PutPresignature(ctx, "k", "0", []byte("p")), keystore.ErrNonceUsed)
+	if left, _ := s.UnusedPresignatures(ctx, "other"); left != 1 {
+		t.Fatalf("another key's presignatures were discarded: %d left", left)
+	}
+	if n, err := s.DiscardPresignatures(ctx, "k"); err != nil || n != 0 {
+		t.Fatalf("second discard: %d %v", n, err)
 	}
 }
 
