@@ -269,6 +269,27 @@ func (m *memoryStore) DestroyShare(ctx context.Context, keyID string, epoch uint
 	return nil
 }
 
+func (m *memoryStore) DiscardPendingShare(ctx context.Context, keyID string, epoch uint64) error {
+	what := fmt.Sprintf("keystore: discard pending share %q epoch %d", keyID, epoch)
+	if epoch > maxEpoch {
+		return fmt.Errorf("%s: %w: epoch too large", what, ErrInvalid)
+	}
+	if err := m.lock(); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer m.mu.Unlock()
+	sh, ok := m.shares[shareKey{keyID, epoch}]
+	if !ok {
+		return fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	if sh.info.Status != StatusPending {
+		return fmt.Errorf("%s: %w: epoch is %s, not pending", what, ErrInvalid, sh.info.Status)
+	}
+	wipe(sh.sealed)
+	delete(m.shares, shareKey{keyID, epoch})
+	return nil
+}
+
 func (m *memoryStore) ListShares(ctx context.Context, keyID string) ([]ShareInfo, error) {
 	if err := m.lock(); err != nil {
 		return nil, fmt.Errorf("keystore: list shares: %w", err)

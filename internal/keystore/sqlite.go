@@ -438,6 +438,36 @@ func (st *sqliteStore) DestroyShare(ctx context.Context, keyID string, epoch uin
 	return nil
 }
 
+func (st *sqliteStore) DiscardPendingShare(ctx context.Context, keyID string, epoch uint64) error {
+	if epoch > maxEpoch {
+		return fmt.Errorf("keystore: discard pending share: %w: epoch too large", ErrInvalid)
+	}
+	err := st.tx(ctx, func(tx *sql.Tx) error {
+		var status string
+		err := tx.QueryRowContext(ctx, `SELECT status FROM shares WHERE key_id = ? AND epoch = ?`, keyID, int64(epoch)).Scan(&status)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		if ShareStatus(status) != StatusPending {
+			return fmt.Errorf("%w: epoch is %s, not pending", ErrInvalid, status)
+		}
+		// Overwrite the sealed bytes before the delete, so the freed page
+		// does not keep them.
+		if _, err := tx.ExecContext(ctx, `UPDATE shares SET sealed = zeroblob(length(sealed)) WHERE key_id = ? AND epoch = ?`, keyID, int64(epoch)); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM shares WHERE key_id = ? AND epoch = ?`, keyID, int64(epoch))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("keystore: discard pending share %q epoch %d: %w", keyID, epoch, err)
+	}
+	return nil
+}
+
 func (st *sqliteStore) ListShares(ctx context.Context, keyID string) ([]ShareInfo, error) {
 	if err := st.check(); err != nil {
 		return nil, fmt.Errorf("keystore: list shares: %w", err)

@@ -34,6 +34,11 @@ type Store interface {
 	// DestroyShare erases an epoch's sealed share and keeps a tombstone.
 	// The active epoch cannot be destroyed (ErrActive).
 	DestroyShare(ctx context.Context, keyID string, epoch uint64) error
+	// DiscardPendingShare deletes a pending epoch that never became
+	// active (its refresh was aborted), leaving no tombstone, so a later
+	// refresh can store that epoch number again. ErrNotFound if absent,
+	// ErrInvalid if the epoch is not pending.
+	DiscardPendingShare(ctx context.Context, keyID string, epoch uint64) error
 	// ListShares lists share metadata, for one key or (keyID "") all keys,
 	// ordered by key id then epoch.
 	ListShares(ctx context.Context, keyID string) ([]ShareInfo, error)

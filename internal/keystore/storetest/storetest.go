@@ -24,6 +24,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"the identity is stored once and read back", testIdentity},
 		{"shares go through pending, active, superseded and destroyed", testShareLifecycle},
 		{"invalid share arguments are refused", testShareValidation},
+		{"a discarded pending epoch can be stored again; other epochs cannot be discarded", testDiscardPendingShare},
 		{"a nonce is consumed at most once", func(t *testing.T, s keystore.Store) { testOneTime(t, s, nonceOps(s)) }},
 		{"a presignature is consumed at most once", func(t *testing.T, s keystore.Store) { testOneTime(t, s, presigOps(s)) }},
 		{"nonces and presignatures have separate id spaces", testOneTimeNamespaces},
@@ -160,6 +161,25 @@ func testShareLifecycle(t *testing.T, s keystore.Store) {
 	if len(one) != 1 || one[0].KeyID != "k0" {
 		t.Fatalf("list k0 = %+v", one)
 	}
+}
+
+func testDiscardPendingShare(t *testing.T, s keystore.Store) {
+	ctx := context.Background()
+	must(t, "put 0", s.PutShare(ctx, share("k", 0), []byte("s0")))
+	must(t, "activate 0", s.ActivateShare(ctx, "k", 0))
+	must(t, "put 1", s.PutShare(ctx, share("k", 1), []byte("s1")))
+	wantErr(t, "discard the active epoch", s.DiscardPendingShare(ctx, "k", 0), keystore.ErrInvalid)
+	must(t, "discard pending 1", s.DiscardPendingShare(ctx, "k", 1))
+	_, _, err := s.Share(ctx, "k", 1)
+	wantErr(t, "read discarded", err, keystore.ErrNotFound)
+	wantErr(t, "discard again", s.DiscardPendingShare(ctx, "k", 1), keystore.ErrNotFound)
+	must(t, "put 1 again", s.PutShare(ctx, share("k", 1), []byte("s1'")))
+	_, sec, err := s.Share(ctx, "k", 1)
+	must(t, "read 1", err)
+	wantSecret(t, "epoch 1", sec, []byte("s1'"))
+	must(t, "activate 1", s.ActivateShare(ctx, "k", 1))
+	must(t, "destroy 0", s.DestroyShare(ctx, "k", 0))
+	wantErr(t, "discard destroyed", s.DiscardPendingShare(ctx, "k", 0), keystore.ErrInvalid)
 }
 
 func testShareValidation(t *testing.T, s keystore.Store) {
