@@ -31,7 +31,10 @@ sends:
   aux        the same with the primes taken from a filled pool, as a node
              does; the pool is filled before timing (two primes per party
              for every aux and every refresh run, with progress on stderr)
-  presign    presigning by the first --threshold parties
+  presign_cold  presigning by the first --threshold parties, every
+                encryption nonce under a peer's key computed in the rounds
+  presign    the same with those nonces precomputed beforehand (4 per peer,
+             not timed), as a node does in idle time
   sign       online signing from a stored presignature (one per run; the
              presigning is not timed)
   sign_full  presigning and signing in one session

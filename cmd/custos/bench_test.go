@@ -89,7 +89,7 @@ func TestBenchCggmpJSONSignatureVerifiesIndependently(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	want := []string{"keygen", "aux_cold", "aux", "presign", "sign", "sign_full", "refresh"}
+	want := []string{"keygen", "aux_cold", "aux", "presign_cold", "presign", "sign", "sign_full", "refresh"}
 	if len(lines) != len(want) {
 		t.Fatalf("want %d JSON lines, got %q", len(want), out)
 	}

@@ -27,7 +27,7 @@ func TestCggmpBenchReportsEveryOp(t *testing.T) {
 	if pool.Len() != 0 {
 		t.Fatalf("%d primes left in the pool, want every one taken", pool.Len())
 	}
-	want := []string{"keygen", "aux_cold", "aux", "presign", "sign", "sign_full", "refresh"}
+	want := []string{"keygen", "aux_cold", "aux", "presign_cold", "presign", "sign", "sign_full", "refresh"}
 	if len(res) != len(want) || calls != len(want) {
 		t.Fatalf("%d results and %d progress calls, want %d", len(res), calls, len(want))
 	}
@@ -37,7 +37,7 @@ func TestCggmpBenchReportsEveryOp(t *testing.T) {
 			t.Errorf("result %d: %+v", i, r)
 		}
 	}
-	s := res[4]
+	s := res[5]
 	pub, _ := hex.DecodeString(s.PublicKey)
 	msg, _ := hex.DecodeString(s.Message)
 	sig, _ := hex.DecodeString(s.Signature)
