@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -58,7 +59,7 @@ func (a *adminFlags) dial(ctx context.Context) (wire.AdminClient, context.Contex
 
 func newKeysCmd() *cobra.Command {
 	var af adminFlags
-	cmd := &cobra.Command{Use: "keys", Short: "Create and list threshold keys"}
+	cmd := &cobra.Command{Use: "keys", Short: "Create, list and refresh threshold keys"}
 	af.register(cmd)
 	var (
 		keyID, sch string
@@ -106,18 +107,67 @@ func newKeysCmd() *cobra.Command {
 				return err
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "KEY\tSCHEME\tT/N\tPUBLIC KEY\tADDRESS\tPRESIGNATURES\tCREATED")
+			fmt.Fprintln(tw, "KEY\tSCHEME\tT/N\tEPOCH\tPUBLIC KEY\tADDRESS\tPRESIGNATURES\tCREATED")
 			for _, k := range resp.Keys {
 				addr, pre := "-", "-"
 				if k.Address != "" {
 					addr, pre = k.Address, fmt.Sprint(k.Presignatures)
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%x\t%s\t%s\t%s\n", k.KeyID, k.Scheme, k.Threshold, len(k.Parties), k.PublicKey, addr, pre, k.Created)
+				epoch := fmt.Sprint(k.Epoch)
+				if len(k.PendingNodes) > 0 {
+					epoch += " (not yet confirmed by " + strings.Join(k.PendingNodes, ",") + ")"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d/%d\t%s\t%x\t%s\t%s\t%s\n", k.KeyID, k.Scheme, k.Threshold, len(k.Parties), epoch, k.PublicKey, addr, pre, k.Created)
 			}
 			return tw.Flush()
 		},
 	}
-	cmd.AddCommand(create, list)
+	var refreshKey string
+	var refreshBits int
+	refresh := &cobra.Command{
+		Use:   "refresh",
+		Short: "Proactively refresh an ECDSA key: new shares of the same key on every holder",
+		Long: `refresh runs CGGMP21 key refresh among every holder of an ecdsa-secp256k1
+key: each node gets a new share of the same key and a new Paillier key, so
+shares stolen before the refresh are useless with shares stolen after it.
+Every holder must be online. The switch is two-phase: nodes store the new
+share as a pending epoch, and only when every holder stored it does the
+coordinator commit the new epoch; otherwise the old epoch stays active.
+Signing with the key pauses while the refresh runs, and the presignatures of
+the old epoch are discarded. The output shows the old and new epoch and the
+(unchanged) public key.`,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if refreshKey == "" {
+				return errors.New("keys refresh: --key is required")
+			}
+			c, ctx, done, err := af.dial(cmd.Context())
+			if err != nil {
+				return err
+			}
+			defer done()
+			var before []byte
+			if keys, err := c.ListKeys(ctx); err == nil {
+				for _, k := range keys.Keys {
+					if k.KeyID == refreshKey {
+						before = k.PublicKey
+					}
+				}
+			}
+			resp, err := c.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: refreshKey, PaillierBits: refreshBits})
+			if err != nil {
+				return err
+			}
+			if before != nil && !bytes.Equal(before, resp.PublicKey) {
+				return fmt.Errorf("keys refresh: the public key changed from %x to %x", before, resp.PublicKey)
+			}
+			return printJSON(cmd, map[string]any{"key_id": resp.KeyID, "old_epoch": resp.OldEpoch, "new_epoch": resp.NewEpoch,
+				"public_key": hex.EncodeToString(resp.PublicKey), "public_key_unchanged": before != nil,
+				"committed": resp.Committed, "pending": resp.Pending})
+		},
+	}
+	refresh.Flags().StringVar(&refreshKey, "key", "", "key id")
+	refresh.Flags().IntVar(&refreshBits, "paillier-bits", 0, "size of the new Paillier moduli (default the size the key uses)")
+	cmd.AddCommand(create, list, refresh)
 	return cmd
 }
 

@@ -22,6 +22,9 @@ func (c *Coordinator) ListKeys(ctx context.Context, _ *wire.ListKeysRequest) (*w
 			return nil, err
 		}
 		info.Presignatures = c.PresignaturesReady(k.ID)
+		if r := c.record(k.ID); r != nil && r.State != RefreshStarted {
+			info.PendingNodes = r.Pending
+		}
 		out.Keys = append(out.Keys, *info)
 	}
 	return out, nil

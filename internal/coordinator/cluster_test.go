@@ -51,6 +51,7 @@ type testCluster struct {
 // the nodes report.
 type clusterOptions struct {
 	tamper    func(to string, frame []byte) [][]byte
+	tamperIn  func(from string, frame []byte) []byte
 	events    *nodeEvents
 	noncePool int
 	// presignPool is the high watermark of ECDSA presignature pools.
@@ -107,7 +108,7 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
 	coord, err := coordinator.New(coordinator.Config{Log: log,
-		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper, NoncePool: opts.noncePool,
+		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper, TamperIn: opts.tamperIn, NoncePool: opts.noncePool,
 		PresignPool: opts.presignPool, PaillierBits: 2048,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)

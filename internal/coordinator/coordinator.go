@@ -63,6 +63,9 @@ type Config struct {
 	// daemons never set it): it may rewrite, drop or multiply every frame
 	// on its way to a node.
 	Tamper func(to string, frame []byte) [][]byte
+	// TamperIn, likewise for tests only, sees every frame a node sends
+	// before the coordinator handles it; nil drops the frame.
+	TamperIn func(from string, frame []byte) []byte
 }
 
 // Events receives ceremony outcomes for metrics.
@@ -98,6 +101,10 @@ type Coordinator struct {
 	keys     sync.Map   // key id → *Key
 	pool     noncePools
 	presigns *presignPools
+	gate     *keyGate // ECDSA sessions paused during a key's refresh
+	// refreshMu allows one refresh at a time; settleMu serializes updates
+	// of refresh records.
+	refreshMu, settleMu sync.Mutex
 }
 
 // New checks cfg and returns a coordinator.
@@ -131,7 +138,10 @@ func New(cfg Config) (*Coordinator, error) {
 	}
 	c := &Coordinator{cfg: cfg, conns: map[string]*conn{}, ceremony: map[[32]byte]*ceremony{},
 		pool:     noncePools{pools: map[poolKey][]node.PreprocessedCommitment{}, refilling: map[poolKey]bool{}},
-		presigns: newPresignPools()}
+		presigns: newPresignPools(), gate: newKeyGate()}
+	if err := c.loadRefreshes(context.Background()); err != nil {
+		return nil, fmt.Errorf("coordinator: load refresh records: %w", err)
+	}
 	return c, nil
 }
 
@@ -207,6 +217,8 @@ func (c *Coordinator) Connect(stream grpc.ServerStream) error {
 	c.mu.Unlock()
 	c.cfg.Events.NodesOnline(online)
 	c.cfg.Log.Info("node connected", "node", h.NodeID)
+	// A node that missed the outcome of a key refresh learns it now.
+	go c.settleNode(h.NodeID)
 	defer func() {
 		c.mu.Lock()
 		if c.conns[h.NodeID] == cn {
@@ -252,6 +264,11 @@ func (c *Coordinator) Connect(stream grpc.ServerStream) error {
 
 // dispatch hands a node's frame to its ceremony.
 func (c *Coordinator) dispatch(node string, raw []byte) {
+	if c.cfg.TamperIn != nil {
+		if raw = c.cfg.TamperIn(node, raw); raw == nil {
+			return
+		}
+	}
 	f, err := wire.ParseFrame(raw)
 	if err != nil {
 		c.cfg.Log.Warn("dropped malformed frame", "node", node, "err", err)

@@ -171,11 +171,22 @@ func (c *Coordinator) runSession(ctx context.Context, sid [32]byte, keyID, proto
 	// A few round trips (each with its echo), plus local work.
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
+	// A party that disconnects lost the frames sent meanwhile (and, if it
+	// restarted, the session): the session cannot finish.
+	alive := time.NewTicker(250 * time.Millisecond)
+	defer alive.Stop()
 	done := map[string][]byte{}
 	for len(done) < len(parties) {
 		select {
 		case <-ctx.Done():
 			return fail("canceled", ctx.Err())
+		case <-alive.C:
+			online := c.Online()
+			for _, p := range parties {
+				if !online[p.Node] && done[p.Node] == nil {
+					return fail("offline", &AbortError{Reason: fmt.Sprintf("node %s disconnected during %s", p.Node, protocol)})
+				}
+			}
 		case <-deadline.C:
 			var silent []string
 			for _, p := range parties {
@@ -264,7 +275,7 @@ func keyInfo(k *Key) (*wire.KeyInfo, error) {
 			return nil, err
 		}
 		return &wire.KeyInfo{KeyID: k.ID, Scheme: k.Scheme, Threshold: k.Threshold, Parties: k.Parties,
-			PublicKey: pub.Key[:], Address: addr, Created: k.Created.Format(time.RFC3339), Override: k.Override}, nil
+			PublicKey: pub.Key[:], Address: addr, Created: k.Created.Format(time.RFC3339), Override: k.Override, Epoch: k.Epoch}, nil
 	}
 	pub, err := frost.ParsePublicKey(k.PublicKey)
 	if err != nil {
@@ -277,5 +288,5 @@ func keyInfo(k *Key) (*wire.KeyInfo, error) {
 		}
 	}
 	return &wire.KeyInfo{KeyID: k.ID, Scheme: k.Scheme, Threshold: k.Threshold, Parties: k.Parties,
-		PublicKey: pk, Created: k.Created.Format(time.RFC3339), Override: k.Override}, nil
+		PublicKey: pk, Created: k.Created.Format(time.RFC3339), Override: k.Override, Epoch: k.Epoch}, nil
 }

@@ -3,6 +3,7 @@ package coordinator
 import (
 	"context"
 	"encoding/hex"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -124,6 +125,17 @@ func (c *Coordinator) maintainPresigns() {
 		case <-tick.C:
 		}
 		online := c.Online()
+		c.gate.mu.Lock()
+		paused := maps.Clone(c.gate.paused)
+		lagging := map[string]bool{} // key id + "\x00" + node
+		for id, r := range c.gate.open {
+			if r.State == RefreshCommitted {
+				for _, n := range r.Pending {
+					lagging[id+"\x00"+n] = true
+				}
+			}
+		}
+		c.gate.mu.Unlock()
 		p.mu.Lock()
 		idle := p.signing == 0 && time.Since(p.lastSign) > idleFor
 		var todo []*presignPool
@@ -135,9 +147,9 @@ func (c *Coordinator) maintainPresigns() {
 			if have >= c.cfg.PresignPool || (have >= c.cfg.PresignLow && !idle) {
 				continue
 			}
-			up := true
+			up := !paused[pool.key.ID]
 			for _, s := range pool.signers {
-				up = up && online[s.Node]
+				up = up && online[s.Node] && !lagging[pool.key.ID+"\x00"+s.Node]
 			}
 			if up {
 				todo = append(todo, pool)
@@ -152,7 +164,17 @@ func (c *Coordinator) maintainPresigns() {
 		p.mu.Unlock()
 		for _, pool := range todo {
 			go func(pool *presignPool) {
-				id, err := c.presignOnce(context.Background(), pool)
+				// The session and the pool update happen inside the key's
+				// gate, so a refresh never sees a presignature of the old
+				// epoch enter the pool after it drained it.
+				var (
+					id  [32]byte
+					err error
+				)
+				release, err := c.enterECDSA(pool.key.ID)
+				if err == nil {
+					id, err = c.presignOnce(context.Background(), pool)
+				}
 				p.mu.Lock()
 				pool.busy = false
 				p.inflight--
@@ -161,6 +183,9 @@ func (c *Coordinator) maintainPresigns() {
 				}
 				n := len(pool.ids)
 				p.mu.Unlock()
+				if release != nil {
+					release()
+				}
 				if err != nil {
 					c.cfg.Log.Warn("presigning failed", "key", pool.key.ID, "signers", signersKey(pool.signers), "err", err)
 					time.Sleep(time.Second) // do not spin on a failing set
@@ -180,9 +205,12 @@ func (c *Coordinator) presignOnce(ctx context.Context, pool *presignPool) ([32]b
 	if err != nil {
 		return sid, err
 	}
-	k := pool.key
+	k, err := c.key(ctx, pool.key.ID) // the current epoch
+	if err != nil {
+		return sid, err
+	}
 	_, err = c.runSession(ctx, sid, k.ID, "presign", wire.StatusPresignDone, 6*c.cfg.RoundTimeout, pool.signers, func(sid [32]byte) *wire.Control {
-		return &wire.Control{Kind: wire.ControlPresign, Session: sid[:], KeyID: k.ID, Parties: pool.signers, Path: pool.path}
+		return &wire.Control{Kind: wire.ControlPresign, Session: sid[:], KeyID: k.ID, Parties: pool.signers, Path: pool.path, Epoch: k.Epoch}
 	})
 	if err != nil {
 		// Holders that stored their part consume it: no id the pool does
@@ -222,6 +250,20 @@ func (c *Coordinator) takePresignature(k *Key, path []uint32, excluded map[strin
 	id := best.ids[0]
 	best.ids = best.ids[1:]
 	return slices.Clone(best.signers), id, true
+}
+
+// drainPresignatures empties a key's pools: after a refresh commits, the
+// presignatures made under the old epoch can never sign (the nodes
+// consume theirs when they commit).
+func (c *Coordinator) drainPresignatures(keyID string) {
+	p := c.presigns
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for key, pool := range p.pools {
+		if key.key == keyID {
+			pool.ids = nil
+		}
+	}
 }
 
 // PresignaturesReady counts the presignatures the coordinator holds for a

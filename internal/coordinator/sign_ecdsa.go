@@ -17,13 +17,15 @@ import (
 	"github.com/custos-mpc/custos/internal/wire"
 )
 
-// childKeys caches derived child public keys by key id and path.
+// childKeys caches derived child public keys by public key package and
+// path (not by key id: two coordinators in one process, as in tests, may
+// both have a key "k").
 var childKeys sync.Map // string → []byte (compressed)
 
 // childKey derives the compressed public key of path under an ECDSA key
 // (BIP32, non-hardened; the root key for an empty path).
 func childKey(k *Key, path []uint32) ([]byte, error) {
-	ck := k.ID + "\x00" + scheme.PathKey(path)
+	ck := string(k.PublicKey) + "\x00" + scheme.PathKey(path)
 	if v, ok := childKeys.Load(ck); ok {
 		return v.([]byte), nil
 	}
@@ -69,12 +71,27 @@ func (c *Coordinator) signECDSA(ctx context.Context, k *Key, req *wire.SignReque
 	if err != nil {
 		return nil, err
 	}
+	// No signing during the key's refresh; the epoch cannot change while
+	// this request holds the gate.
+	release, err := c.enterECDSA(k.ID)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	if k, err = c.key(ctx, k.ID); err != nil {
+		return nil, err
+	}
 	c.presigns.signStarted()
 	defer func() {
 		c.presigns.signEnded()
 		c.kickPresign()
 	}()
-	excluded := map[string]bool{}
+	// Holders that have not confirmed the key's current epoch sign
+	// nothing until they do.
+	excluded := c.lagging(k.ID)
+	if excluded == nil {
+		excluded = map[string]bool{}
+	}
 	resp := &wire.SignResponse{Path: scheme.FormatPath(path)}
 	var lastErr error
 	for attempt := 1; attempt <= c.cfg.MaxAttempts; attempt++ {
@@ -141,7 +158,7 @@ func (c *Coordinator) signECDSAAttempt(ctx context.Context, k *Key, pub []byte, 
 	var offline []string
 	for _, p := range signers {
 		if !c.control(p.Node, &wire.Control{Kind: wire.ControlSignECDSA, Session: sid[:], KeyID: k.ID,
-			Parties: signers, Bundle: req.Bundle, Message: req.Message, PresignID: presigID}) {
+			Parties: signers, Bundle: req.Bundle, Message: req.Message, PresignID: presigID, Epoch: k.Epoch}) {
 			offline = append(offline, p.Node)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +28,35 @@ type Key struct {
 	PublicKey []byte
 	Created   time.Time
 	Override  bool // placement rule overridden
+	// Epoch is the committed share epoch: 0 at key generation, +1 per
+	// refresh (ECDSA keys).
+	Epoch uint64
 }
+
+// Refresh is the durable record of one key refresh (two-phase epoch
+// switch). It is written with State RefreshStarted before any node is
+// asked to refresh, moved to RefreshCommitted (with the key's new epoch, in
+// one transaction) only once every holder reported the new epoch stored,
+// or to RefreshAborted; Pending lists the holders that have not yet
+// confirmed the commit or abort. A record with State RefreshStarted found
+// at start-up is a refresh the coordinator died in: it never committed,
+// so it is aborted.
+type Refresh struct {
+	KeyID   string
+	Epoch   uint64 // the new epoch
+	State   string
+	Pending []string
+}
+
+// Refresh states.
+const (
+	RefreshStarted   = "started"
+	RefreshCommitted = "committed"
+	RefreshAborted   = "aborted"
+)
+
+// Settled reports whether every holder confirmed the outcome.
+func (r *Refresh) Settled() bool { return r.State != RefreshStarted && len(r.Pending) == 0 }
 
 // Blame is one recorded culprit of an aborted ceremony.
 type Blame struct {
@@ -46,6 +76,13 @@ type Store interface {
 	Keys(ctx context.Context) ([]*Key, error)
 	AddBlame(ctx context.Context, b *Blame) error
 	Blames(ctx context.Context, keyID string) ([]*Blame, error)
+	// PutRefresh writes a key's refresh record (one per key and epoch).
+	PutRefresh(ctx context.Context, r *Refresh) error
+	// CommitRefresh records, in one transaction, the key's new epoch and
+	// its refresh record as committed with pending holders.
+	CommitRefresh(ctx context.Context, keyID string, epoch uint64, pending []string) error
+	// Refreshes lists the refresh records that are not settled.
+	Refreshes(ctx context.Context) ([]*Refresh, error)
 	Close() error
 }
 
@@ -68,8 +105,22 @@ func OpenStore(path string) (Store, error) {
 			parties TEXT NOT NULL, public_key BLOB NOT NULL, created INTEGER NOT NULL, override INTEGER NOT NULL)`,
 		`CREATE TABLE IF NOT EXISTS blame (time INTEGER NOT NULL, session BLOB NOT NULL, key_id TEXT NOT NULL,
 			node TEXT NOT NULL, round INTEGER NOT NULL, reason TEXT NOT NULL, evidence BLOB)`,
+		`CREATE TABLE IF NOT EXISTS refreshes (key_id TEXT NOT NULL, epoch INTEGER NOT NULL, state TEXT NOT NULL,
+			pending TEXT NOT NULL, PRIMARY KEY (key_id, epoch))`,
 	} {
 		if _, err := db.Exec(q); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("coordinator: init store: %w", err)
+		}
+	}
+	// Databases written before key refresh existed lack the epoch column.
+	var hasEpoch int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('keys') WHERE name = 'epoch'`).Scan(&hasEpoch); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("coordinator: init store: %w", err)
+	}
+	if hasEpoch == 0 {
+		if _, err := db.Exec(`ALTER TABLE keys ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0`); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("coordinator: init store: %w", err)
 		}
@@ -82,21 +133,24 @@ func (s *sqliteStore) PutKey(ctx context.Context, k *Key) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO keys VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		k.ID, k.Scheme, k.Threshold, string(parties), k.PublicKey, k.Created.UnixNano(), k.Override)
+	_, err = s.db.ExecContext(ctx, `INSERT INTO keys (`+keyColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.Scheme, k.Threshold, string(parties), k.PublicKey, k.Created.UnixNano(), k.Override, int64(k.Epoch))
 	if err != nil {
 		return fmt.Errorf("coordinator: store key: %w", err)
 	}
 	return nil
 }
 
+const keyColumns = `id, scheme, threshold, parties, public_key, created, override, epoch`
+
 func scanKey(row interface{ Scan(...any) error }) (*Key, error) {
 	var k Key
 	var parties string
-	var created int64
-	if err := row.Scan(&k.ID, &k.Scheme, &k.Threshold, &parties, &k.PublicKey, &created, &k.Override); err != nil {
+	var created, epoch int64
+	if err := row.Scan(&k.ID, &k.Scheme, &k.Threshold, &parties, &k.PublicKey, &created, &k.Override, &epoch); err != nil {
 		return nil, err
 	}
+	k.Epoch = uint64(epoch)
 	if err := json.Unmarshal([]byte(parties), &k.Parties); err != nil {
 		return nil, err
 	}
@@ -105,7 +159,7 @@ func scanKey(row interface{ Scan(...any) error }) (*Key, error) {
 }
 
 func (s *sqliteStore) Key(ctx context.Context, id string) (*Key, error) {
-	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT * FROM keys WHERE id = ?`, id))
+	k, err := scanKey(s.db.QueryRowContext(ctx, `SELECT `+keyColumns+` FROM keys WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnknownKey
 	}
@@ -113,7 +167,7 @@ func (s *sqliteStore) Key(ctx context.Context, id string) (*Key, error) {
 }
 
 func (s *sqliteStore) Keys(ctx context.Context) ([]*Key, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT * FROM keys ORDER BY created, id`)
+	rows, err := s.db.QueryContext(ctx, `SELECT `+keyColumns+` FROM keys ORDER BY created, id`)
 	if err != nil {
 		return nil, err
 	}
@@ -154,18 +208,132 @@ func (s *sqliteStore) Blames(ctx context.Context, keyID string) ([]*Blame, error
 	return out, rows.Err()
 }
 
+func (s *sqliteStore) PutRefresh(ctx context.Context, r *Refresh) error {
+	pending, err := json.Marshal(append([]string{}, r.Pending...))
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO refreshes (key_id, epoch, state, pending) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key_id, epoch) DO UPDATE SET state = excluded.state, pending = excluded.pending`,
+		r.KeyID, int64(r.Epoch), r.State, string(pending))
+	if err != nil {
+		return fmt.Errorf("coordinator: store refresh: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) CommitRefresh(ctx context.Context, keyID string, epoch uint64, pending []string) error {
+	p, err := json.Marshal(append([]string{}, pending...))
+	if err != nil {
+		return err
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("coordinator: commit refresh: %w", err)
+	}
+	defer tx.Rollback()
+	res, err := tx.ExecContext(ctx, `UPDATE keys SET epoch = ? WHERE id = ? AND epoch = ?`, int64(epoch), keyID, int64(epoch)-1)
+	if err != nil {
+		return fmt.Errorf("coordinator: commit refresh: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("coordinator: commit refresh: key %q is not at epoch %d", keyID, epoch-1)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE refreshes SET state = ?, pending = ? WHERE key_id = ? AND epoch = ? AND state = ?`,
+		RefreshCommitted, string(p), keyID, int64(epoch), RefreshStarted); err != nil {
+		return fmt.Errorf("coordinator: commit refresh: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("coordinator: commit refresh: %w", err)
+	}
+	return nil
+}
+
+func (s *sqliteStore) Refreshes(ctx context.Context) ([]*Refresh, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT key_id, epoch, state, pending FROM refreshes
+		WHERE state = ? OR pending != '[]' ORDER BY key_id, epoch`, RefreshStarted)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*Refresh
+	for rows.Next() {
+		var r Refresh
+		var epoch int64
+		var pending string
+		if err := rows.Scan(&r.KeyID, &epoch, &r.State, &pending); err != nil {
+			return nil, err
+		}
+		r.Epoch = uint64(epoch)
+		if err := json.Unmarshal([]byte(pending), &r.Pending); err != nil {
+			return nil, err
+		}
+		out = append(out, &r)
+	}
+	return out, rows.Err()
+}
+
 func (s *sqliteStore) Close() error { return s.db.Close() }
 
 // memStore is an in-memory Store for tests.
 type memStore struct {
-	mu    sync.Mutex
-	keys  map[string]*Key
-	order []string
-	blame []*Blame
+	mu        sync.Mutex
+	keys      map[string]*Key
+	order     []string
+	blame     []*Blame
+	refreshes map[string]Refresh // key id and epoch
 }
 
 // NewMemoryStore returns an in-memory Store.
-func NewMemoryStore() Store { return &memStore{keys: map[string]*Key{}} }
+func NewMemoryStore() Store {
+	return &memStore{keys: map[string]*Key{}, refreshes: map[string]Refresh{}}
+}
+
+func refreshKey(keyID string, epoch uint64) string { return fmt.Sprintf("%s\x00%d", keyID, epoch) }
+
+func (m *memStore) PutRefresh(_ context.Context, r *Refresh) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c := *r
+	c.Pending = append([]string{}, r.Pending...)
+	m.refreshes[refreshKey(r.KeyID, r.Epoch)] = c
+	return nil
+}
+
+func (m *memStore) CommitRefresh(_ context.Context, keyID string, epoch uint64, pending []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k, ok := m.keys[keyID]
+	if !ok || k.Epoch+1 != epoch {
+		return fmt.Errorf("coordinator: commit refresh: key %q is not at epoch %d", keyID, epoch-1)
+	}
+	nk := *k
+	nk.Epoch = epoch
+	m.keys[keyID] = &nk
+	rk := refreshKey(keyID, epoch)
+	if r, ok := m.refreshes[rk]; ok && r.State == RefreshStarted {
+		r.State, r.Pending = RefreshCommitted, append([]string{}, pending...)
+		m.refreshes[rk] = r
+	}
+	return nil
+}
+
+func (m *memStore) Refreshes(context.Context) ([]*Refresh, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Refresh
+	for _, r := range m.refreshes {
+		if !r.Settled() {
+			c := r
+			c.Pending = append([]string{}, r.Pending...)
+			out = append(out, &c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Refresh) int {
+		return strings.Compare(refreshKey(a.KeyID, a.Epoch), refreshKey(b.KeyID, b.Epoch))
+	})
+	return out, nil
+}
 
 func (m *memStore) PutKey(_ context.Context, k *Key) error {
 	m.mu.Lock()

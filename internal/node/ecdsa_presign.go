@@ -69,6 +69,9 @@ func (n *Node) startPresign(ctx context.Context, sid [32]byte, c *wire.Control, 
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, reason, err)
 	}
+	if err := checkEpoch(st, c); err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "epoch", err)
+	}
 	byID, self, err := n.checkSigners(st, c.Parties)
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "bad-parties", err)

@@ -21,6 +21,9 @@ func (n *Node) signECDSA(ctx context.Context, sid [32]byte, c *wire.Control, sen
 		return n.refuse(send, c.Session, c.KeyID, reason, err)
 	}
 	key := a.share.ecdsa
+	if err := checkEpoch(a.share, c); err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "epoch", err)
+	}
 	path := a.bundle.Path
 	var digest [32]byte
 	copy(digest[:], c.Message)

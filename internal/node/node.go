@@ -77,6 +77,9 @@ type Node struct {
 	lastSweep time.Time
 	shares    map[string]*storedShare   // parsed active shares by key id
 	pending   map[string]*pendingKeygen // ECDSA key generations awaiting aux info
+
+	epochMu sync.Mutex      // serializes commit-epoch, abort-epoch and storing a pending epoch
+	aborted map[string]bool // key id and epoch of refreshes the coordinator aborted
 }
 
 // New checks cfg and returns a node.
@@ -113,6 +116,7 @@ func New(cfg Config) (*Node, error) {
 		shares:    make(map[string]*storedShare),
 		pending:   make(map[string]*pendingKeygen),
 		presigs:   newPresignConsumeLog(cfg.Store),
+		aborted:   make(map[string]bool),
 	}, nil
 }
 
@@ -199,6 +203,12 @@ func (n *Node) control(ctx context.Context, c *wire.Control, send Send) error {
 		return n.preprocess(ctx, sid, c, send)
 	case wire.ControlSignOneRound:
 		return n.signOneRound(ctx, sid, c, send)
+	case wire.ControlRefresh:
+		return n.startRefresh(ctx, sid, c, send)
+	case wire.ControlCommitEpoch:
+		return n.commitEpoch(ctx, c, send)
+	case wire.ControlAbortEpoch:
+		return n.abortEpoch(ctx, c, send)
 	case wire.ControlCancel:
 		n.endSession(sid)
 		if c.PresignID != "" {

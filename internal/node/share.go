@@ -41,6 +41,14 @@ func (s *storedShare) publicKey() []byte {
 	return s.share.Public.Key.Bytes()
 }
 
+// destroy wipes an ECDSA share's secrets (FROST key shares are left to
+// the garbage collector, as before).
+func (s *storedShare) destroy() {
+	if s.ecdsa != nil {
+		s.ecdsa.Destroy()
+	}
+}
+
 const storedShareVersion = 1
 
 func (s *storedShare) marshal() []byte {

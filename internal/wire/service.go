@@ -15,6 +15,7 @@ const (
 	ListKeysPath  = "/" + AdminService + "/ListKeys"
 	SignPath      = "/" + AdminService + "/Sign"
 	ListNodesPath = "/" + AdminService + "/ListNodes"
+	RefreshPath   = "/" + AdminService + "/RefreshKey"
 )
 
 // NodesServer serves node streams.
@@ -72,6 +73,34 @@ type KeyInfo struct {
 	// Presignatures is how many ECDSA presignatures the coordinator's
 	// pools hold for the key (every signer set and path).
 	Presignatures int `json:"presignatures,omitempty"`
+	// Epoch is the key's committed share epoch (0 at key generation, +1
+	// per refresh).
+	Epoch uint64 `json:"epoch"`
+	// PendingNodes are holders that have not yet confirmed the last
+	// refresh's commit or abort (they are told when they reconnect).
+	PendingNodes []string `json:"pending_nodes,omitempty"`
+}
+
+// RefreshKeyRequest asks for a proactive refresh of an ECDSA key: new
+// shares of the same key and new Paillier keys, every holder taking part.
+type RefreshKeyRequest struct {
+	KeyID string `json:"key_id"`
+	// PaillierBits is the size of the new Paillier moduli (0: the size
+	// the key uses now).
+	PaillierBits int `json:"paillier_bits,omitempty"`
+}
+
+// RefreshKeyResponse reports a committed refresh.
+type RefreshKeyResponse struct {
+	KeyID     string `json:"key_id"`
+	OldEpoch  uint64 `json:"old_epoch"`
+	NewEpoch  uint64 `json:"new_epoch"`
+	PublicKey []byte `json:"public_key"` // unchanged by the refresh
+	// Committed are the holders that confirmed the switch; Pending those
+	// that were unreachable when the coordinator committed (they switch
+	// when they reconnect, and sign nothing for this key until then).
+	Committed []string `json:"committed"`
+	Pending   []string `json:"pending,omitempty"`
 }
 
 // ListKeysRequest and ListKeysResponse list keys.
@@ -122,6 +151,7 @@ type AdminServer interface {
 	ListKeys(context.Context, *ListKeysRequest) (*ListKeysResponse, error)
 	Sign(context.Context, *SignRequest) (*SignResponse, error)
 	ListNodes(context.Context, *ListNodesRequest) (*ListNodesResponse, error)
+	RefreshKey(context.Context, *RefreshKeyRequest) (*RefreshKeyResponse, error)
 }
 
 func unary[Req any, Resp any](name string, call func(AdminServer, context.Context, *Req) (*Resp, error)) grpc.MethodDesc {
@@ -147,6 +177,7 @@ func RegisterAdmin(s *grpc.Server, impl AdminServer) {
 			unary("ListKeys", AdminServer.ListKeys),
 			unary("Sign", AdminServer.Sign),
 			unary("ListNodes", AdminServer.ListNodes),
+			unary("RefreshKey", AdminServer.RefreshKey),
 		},
 	}, impl)
 }
@@ -176,4 +207,9 @@ func (c AdminClient) Sign(ctx context.Context, r *SignRequest) (*SignResponse, e
 func (c AdminClient) ListNodes(ctx context.Context) (*ListNodesResponse, error) {
 	out := new(ListNodesResponse)
 	return out, c.call(ctx, ListNodesPath, &ListNodesRequest{}, out)
+}
+
+func (c AdminClient) RefreshKey(ctx context.Context, r *RefreshKeyRequest) (*RefreshKeyResponse, error) {
+	out := new(RefreshKeyResponse)
+	return out, c.call(ctx, RefreshPath, r, out)
 }

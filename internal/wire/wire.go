@@ -99,6 +99,19 @@ const (
 	// gate: online signing from the presignature PresignID, or full
 	// signing (presign and sign in one session) when PresignID is empty.
 	ControlSignECDSA = "sign-ecdsa"
+	// ControlRefresh runs CGGMP21 key refresh of KeyID's epoch Epoch
+	// among Parties (every holder); each node stores the refreshed share
+	// sealed as a pending epoch Epoch+1 beside the active one and reports
+	// StatusRefreshStored. Nothing changes what the node signs with until
+	// ControlCommitEpoch.
+	ControlRefresh = "refresh"
+	// ControlCommitEpoch makes the pending epoch Epoch of KeyID active and
+	// destroys the older epochs and their presignatures; the coordinator
+	// sends it only once every holder reported the epoch stored.
+	ControlCommitEpoch = "commit-epoch"
+	// ControlAbortEpoch destroys the pending epoch Epoch of KeyID: its
+	// refresh never reached every holder.
+	ControlAbortEpoch = "abort-epoch"
 )
 
 // Control is a request from the coordinator.
@@ -121,6 +134,10 @@ type Control struct {
 	// PresignID names the presignature sign-ecdsa spends (hex of its
 	// 32-byte id); empty for full signing.
 	PresignID string `json:"presign_id,omitempty"`
+	// Epoch is the key epoch the request is for: presign and sign-ecdsa
+	// run only if it is the node's active epoch, refresh refreshes it, and
+	// commit-epoch and abort-epoch name the new epoch.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // Status kinds.
@@ -133,6 +150,12 @@ const (
 	// StatusSigned: the node combined a threshold-ECDSA signature; the
 	// coordinator verifies it before it uses it.
 	StatusSigned = "signed"
+	// StatusRefreshStored: the node stored its refreshed share sealed as
+	// the pending epoch Epoch (PublicKey is the key's unchanged package).
+	StatusRefreshStored = "refresh-stored"
+	// StatusEpochSettled: the node carried out commit-epoch or abort-epoch
+	// for Epoch (also when it had done so before).
+	StatusEpochSettled = "epoch-settled"
 )
 
 // Status is a node's report about a session.
@@ -147,6 +170,8 @@ type Status struct {
 	// Signature (r || s, 64 bytes, low S) and its recovery id (signed).
 	Signature  []byte `json:"signature,omitempty"`
 	RecoveryID int    `json:"recovery_id,omitempty"`
+	// Epoch: refresh-stored, epoch-settled.
+	Epoch uint64 `json:"epoch,omitempty"`
 }
 
 // EncodeJSON makes a frame from a JSON-encodable control, hello or status.
