@@ -172,7 +172,7 @@ func runDemo(ctx context.Context, out io.Writer, admin wire.AdminClient, authKey
 func runECDSADemo(ctx context.Context, out io.Writer, admin wire.AdminClient, authKey ed25519.PrivateKey, asJSON bool, tag string) error {
 	keyID := "demo-ecdsa-" + tag
 	start := time.Now()
-	info, err := admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: keyID, Scheme: scheme.ECDSA, Threshold: 3, PaillierBits: 2048})
+	info, err := admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: keyID, Scheme: scheme.ECDSA, Threshold: 3, PaillierBits: devenv.DevPaillierBits})
 	if err != nil {
 		return fmt.Errorf("demo: create ECDSA key: %w", err)
 	}

@@ -143,6 +143,9 @@ log_level: info
 # The node refills the pool while it has no ceremony to serve; prime search
 # uses every core, so 0 (off) suits nodes that hold FROST keys only.
 prime_pool: 0
+# Size of the pooled primes: half the coordinator's ceremony.paillier_bits
+# (1536 for the default 3072-bit moduli, 1024 for 2048-bit ones).
+prime_bits: 1536
 `))
 
 var coordinatorTemplate = template.Must(template.New("coordinator").Funcs(exampleFuncs).Parse(`# custos coordinator configuration (custos coordinator --config FILE).

@@ -30,6 +30,10 @@ type Node struct {
 	// keystore, for threshold-ECDSA auxiliary info; it refills the pool
 	// while idle. 0 disables.
 	PrimePool int `yaml:"prime_pool"`
+	// PrimeBits is the size of the pooled primes: half the Paillier
+	// modulus of the ECDSA keys the node will hold (0: 1536, for the
+	// default 3072-bit moduli).
+	PrimeBits int `yaml:"prime_bits"`
 
 	// Path is the absolute path of the file the configuration came from.
 	Path string `yaml:"-"`
@@ -216,6 +220,9 @@ func (n *Node) validate() problems {
 	p.checkLogLevel("log_level", n.LogLevel)
 	if n.PrimePool < 0 || n.PrimePool > 1024 {
 		p.addf("prime_pool", "%d not in [0, 1024]", n.PrimePool)
+	}
+	if b := n.PrimeBits; b != 0 && (b%2 != 0 || b < 1024 || b > 4096) {
+		p.addf("prime_bits", "%d is not an even size in [1024, 4096] (half the Paillier modulus)", b)
 	}
 	return p
 }

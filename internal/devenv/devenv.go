@@ -28,6 +28,10 @@ import (
 
 // Node layout: five trust domains, three operators, so that no operator or
 // domain can hold three shares of a 3-of-5 key.
+// DevPaillierBits is the Paillier modulus size of the dev environment's
+// ECDSA keys: the paper's floor, so key generation and refresh are quick.
+const DevPaillierBits = 2048
+
 var layout = []struct{ id, operator, domain string }{
 	{"node-1", "operator-a", "domain-1"},
 	{"node-2", "operator-a", "domain-2"},
@@ -142,6 +146,9 @@ func Prepare(ctx context.Context, dir string, opt Options) (*Env, error) {
 			Coordinator: config.CoordinatorLink{Address: opt.Listen, ServerName: "localhost", TLSFiles: config.TLSFiles{CAFile: e.CAFile, CertFile: crt, KeyFile: key}},
 			Policy:      config.Policy{AuthorizationKeys: []config.AuthorizationKey{authPub}},
 			LogLevel:    "info",
+			// ECDSA keys here use 2048-bit Paillier moduli (quick to make):
+			// the nodes keep 1024-bit primes ready for them.
+			PrimePool: 4, PrimeBits: DevPaillierBits / 2,
 		}
 		pub, err := platform.InitIdentity(ctx, platform.KeystorePath(nc), e.sealer)
 		if err != nil {
@@ -161,7 +168,7 @@ func Prepare(ctx context.Context, dir string, opt Options) (*Env, error) {
 		TLS:     config.TLSFiles{CAFile: e.CAFile, CertFile: coordCrt, KeyFile: coordKey},
 		DataDir: filepath.Join(dir, "coordinator"), LogLevel: "info", Roster: roster,
 		Ceremony: config.Ceremony{RoundTimeout: config.Duration(config.DefaultRoundTimeout), MaxAttempts: config.DefaultMaxAttempts, NoncePool: 128,
-			PresignPool: 16},
+			PresignPool: 16, PaillierBits: DevPaillierBits},
 	}
 	return e, nil
 }

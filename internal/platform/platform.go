@@ -232,7 +232,11 @@ func RunNode(ctx context.Context, cfg *config.Node, s sealer.Sealer, log *slog.L
 		log.Info("metrics listening", "addr", addr.String())
 	}
 	if cfg.PrimePool > 0 {
-		go RefillPrimes(ctx, st, paillier.DefaultBits/2, cfg.PrimePool,
+		bits := cfg.PrimeBits
+		if bits == 0 {
+			bits = paillier.DefaultBits / 2
+		}
+		go RefillPrimes(ctx, st, bits, cfg.PrimePool,
 			func() bool { return nd.IdleFor(10 * time.Second) }, 5*time.Second, log)
 	}
 	creds := credentials.NewTLS(tlsCfg)
