@@ -15,8 +15,13 @@ import (
 // moduli and a warm prime pool (the primes are put back, untimed, before
 // each run): key derivation, every proof and every verification of all
 // three parties, one after the other.
-func BenchmarkAuxInfo3Parties(b *testing.B) {
-	all := ids(3)
+func BenchmarkAuxInfo3Parties(b *testing.B) { benchAux(b, 3) }
+
+// BenchmarkAuxInfo5Parties is the case: five parties, 2048 bits.
+func BenchmarkAuxInfo5Parties(b *testing.B) { benchAux(b, 5) }
+
+func benchAux(b *testing.B, n int) {
+	all := ids(n)
 	bytes := 0
 	for b.Loop() {
 		b.StopTimer()
