@@ -80,7 +80,8 @@ func (n *Node) startPresign(ctx context.Context, sid [32]byte, c *wire.Control, 
 		return n.refuse(send, c.Session, c.KeyID, "bad-request", err)
 	}
 	cfg := round.Config{Session: sid, Protocol: presign.Protocol, Self: round.PartyID(self), Parties: partyIDs(byID)}
-	first, msgs, err := presign.Start(cfg, st.ecdsa, presign.Options{Path: slices.Clone(c.Path)}, n.rand())
+	opts := presign.Options{Path: slices.Clone(c.Path), Nonces: n.presignNonces(st.ecdsa, cfg.Parties)}
+	first, msgs, err := presign.Start(cfg, st.ecdsa, opts, n.rand())
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "bad-request", err)
 	}

@@ -78,6 +78,8 @@ type Node struct {
 	shares    map[string]*storedShare   // parsed active shares by key id
 	pending   map[string]*pendingKeygen // ECDSA key generations awaiting aux info
 
+	nonces peerNonces // precomputed Paillier nonces for presigning, per peer key
+
 	epochMu sync.Mutex      // serializes commit-epoch, abort-epoch and storing a pending epoch
 	aborted map[string]bool // key id and epoch of refreshes the coordinator aborted
 }
