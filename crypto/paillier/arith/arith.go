@@ -244,3 +244,32 @@ func AddModCT(a, b, m *big.Int) *big.Int {
 	}
 	return new(big.Int).SetBytes(x.Add(y, mm).Bytes(mm))
 }
+
+// MultiExpSmall returns Π bases[i]^exps[i] mod m for public bases in
+// [0, m) and public exponents below 2^expBits (Straus: one shared chain of
+// squarings), for batch verification.
+func (m *Modulus) MultiExpSmall(bases []*big.Int, exps []uint32, expBits int) *big.Int {
+	if len(bases) != len(exps) {
+		panic("arith: multi exp: length mismatch")
+	}
+	ns := make([]*bigmod.Nat, len(bases))
+	for i, b := range bases {
+		ns[i] = m.nat(b)
+	}
+	acc := m.nat(big.NewInt(1))
+	for bit := expBits - 1; bit >= 0; bit-- {
+		if bit != expBits-1 {
+			sq, err := bigmod.NewNat().SetBytes(acc.Bytes(m.m), m.m)
+			if err != nil {
+				panic("arith: multi exp: " + err.Error())
+			}
+			acc.Mul(sq, m.m)
+		}
+		for i, e := range exps {
+			if e>>uint(bit)&1 == 1 {
+				acc.Mul(ns[i], m.m)
+			}
+		}
+	}
+	return m.toInt(acc)
+}

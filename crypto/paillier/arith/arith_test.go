@@ -175,3 +175,20 @@ var errMismatch = errorString("fixed-base result differs from math/big")
 type errorString string
 
 func (e errorString) Error() string { return string(e) }
+
+func TestMultiExpSmall(t *testing.T) {
+	n, _ := rand.Prime(rand.Reader, 512)
+	m := MustModulus(n)
+	var bases []*big.Int
+	var exps []uint32
+	want := big.NewInt(1)
+	for i := 0; i < 20; i++ {
+		b, _ := rand.Int(rand.Reader, n)
+		e := uint32(i*7919) & (1<<17 - 1)
+		bases, exps = append(bases, b), append(exps, e)
+		want.Mul(want, new(big.Int).Exp(b, big.NewInt(int64(e)), n)).Mod(want, n)
+	}
+	if got := m.MultiExpSmall(bases, exps, 17); got.Cmp(want) != 0 {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+}
