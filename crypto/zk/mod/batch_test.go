@@ -27,7 +27,7 @@ func TestBatchRoots(t *testing.T) {
 		t.Fatalf("honest roots rejected: %v", err)
 	}
 	for _, tamper := range []func(z *big.Int){
-		func(z *big.Int) { z.Sub(n, z) },                      // −z: error −1
+		func(z *big.Int) { z.Sub(n, z) },                       // −z: error −1
 		func(z *big.Int) { z.Mul(z, big.NewInt(2)).Mod(z, n) }, // error 2^N
 	} {
 		bad := append([]*big.Int(nil), zs...)
