@@ -56,6 +56,19 @@ type clusterOptions struct {
 	noncePool int
 	// presignPool is the high watermark of ECDSA presignature pools.
 	presignPool int
+	// roundTimeout overrides the 2 s round timeout (ECDSA ceremonies under
+	// the race detector need far longer: ecdsaRoundTimeout).
+	roundTimeout time.Duration
+}
+
+// ecdsaRoundTimeout is the round timeout of the ECDSA tests: CGGMP
+// presigning costs seconds of CPU, ten times that under the race detector
+// while other packages' tests share the two cores.
+func ecdsaRoundTimeout() time.Duration {
+	if raceEnabled {
+		return 20 * time.Second
+	}
+	return 3 * time.Second
 }
 
 type nodeEvents struct {
@@ -107,8 +120,12 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	if os.Getenv("CUSTOS_TEST_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	}
+	roundTimeout := 2 * time.Second
+	if opts.roundTimeout > 0 {
+		roundTimeout = opts.roundTimeout
+	}
 	coord, err := coordinator.New(coordinator.Config{Log: log,
-		Roster: r, Store: store, RoundTimeout: 2 * time.Second, MaxAttempts: 3, Tamper: opts.tamper, TamperIn: opts.tamperIn, NoncePool: opts.noncePool,
+		Roster: r, Store: store, RoundTimeout: roundTimeout, MaxAttempts: 3, Tamper: opts.tamper, TamperIn: opts.tamperIn, NoncePool: opts.noncePool,
 		PresignPool: opts.presignPool, PaillierBits: 2048,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)

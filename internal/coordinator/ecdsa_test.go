@@ -91,7 +91,7 @@ func TestECDSAKeyThroughTheCoordinator(t *testing.T) {
 		again, _ := wire.EncodeJSON(wire.FrameControl, &c)
 		return [][]byte{fr, again}
 	}
-	tc := newTestClusterWith(t, 5, clusterOptions{presignPool: 3, tamper: tamper, events: events})
+	tc := newTestClusterWith(t, 5, clusterOptions{presignPool: 3, tamper: tamper, events: events, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
 	start := time.Now()
 	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "eth-1", Scheme: "ecdsa-secp256k1", Threshold: 3})

@@ -88,7 +88,7 @@ func TestECDSAKeyRefreshThroughTheCoordinator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates Paillier keys")
 	}
-	tc := newTestClusterWith(t, 5, clusterOptions{presignPool: 2})
+	tc := newTestClusterWith(t, 5, clusterOptions{presignPool: 2, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
 	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "eth-r", Scheme: "ecdsa-secp256k1", Threshold: 3})
 	if err != nil {
@@ -183,7 +183,7 @@ func TestECDSARefreshCommitsOnANodeThatWasDownAtCommit(t *testing.T) {
 		}
 		return [][]byte{fr}
 	}
-	tc = newTestClusterWith(t, 5, clusterOptions{tamper: tamper})
+	tc = newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
 	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
 	if err != nil {
@@ -254,7 +254,7 @@ func TestECDSARefreshThatNeverReachedEveryHolderIsDiscarded(t *testing.T) {
 		}
 		return fr
 	}
-	tc = newTestClusterWith(t, 5, clusterOptions{tamperIn: tamperIn})
+	tc = newTestClusterWith(t, 5, clusterOptions{tamperIn: tamperIn, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
 	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
 	if err != nil {
