@@ -30,6 +30,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"runtime"
+	"sync"
 
 	"github.com/custos-mpc/custos/crypto/paillier"
 	"github.com/custos-mpc/custos/crypto/paillier/arith"
@@ -244,4 +246,48 @@ func (pf *Proof) Verify(pk *paillier.PublicKey, rp *pedersen.Parameters, p zk.Pa
 		return errors.New("fac: verify: third equation fails")
 	}
 	return nil
+}
+
+// ProveEach makes one proof per verifier (rps[i] under ctxs[i]), in
+// parallel on every core: Fig. 7 proves N_i's factors to each other party
+// under that party's parameters, and the proofs are independent. r is
+// shared behind a lock.
+func ProveEach(r io.Reader, sk *paillier.SecretKey, rps []*pedersen.Parameters, p zk.Params, ctxs []zk.Context) ([]*Proof, error) {
+	if len(rps) != len(ctxs) {
+		return nil, errors.New("fac: prove: one context per verifier")
+	}
+	lr := &lockedReader{r: r}
+	out := make([]*Proof, len(rps))
+	errs := make([]error, len(rps))
+	next := make(chan int, len(rps))
+	for i := range rps {
+		next <- i
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for range min(runtime.NumCPU(), len(rps)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				out[i], errs[i] = Prove(lr, sk, rps[i], p, ctxs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.r.Read(b)
 }

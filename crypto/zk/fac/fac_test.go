@@ -294,3 +294,27 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// ProveEach's proofs each verify under their own verifier and context, and
+// not under another's.
+func TestProveEach(t *testing.T) {
+	f := fixture(t)
+	other := ctx
+	other.Verifier = []byte("another verifier")
+	proofs, err := ProveEach(rand.Reader, f.sk, []*pedersen.Parameters{f.verifier, f.verifier}, f.params, []zk.Context{ctx, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := proofs[0].Verify(f.sk.PublicKey(), f.verifier, f.params, ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := proofs[1].Verify(f.sk.PublicKey(), f.verifier, f.params, other); err != nil {
+		t.Fatal(err)
+	}
+	if err := proofs[1].Verify(f.sk.PublicKey(), f.verifier, f.params, ctx); err == nil {
+		t.Fatal("a proof verified under another verifier's context")
+	}
+	if _, err := ProveEach(rand.Reader, f.sk, []*pedersen.Parameters{f.verifier}, f.params, nil); err == nil {
+		t.Fatal("mismatched lengths accepted")
+	}
+}

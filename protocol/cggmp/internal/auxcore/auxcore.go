@@ -130,14 +130,18 @@ func ProveModulus(rand io.Reader, sk *paillier.SecretKey, session, rid []byte, s
 	if err != nil {
 		return nil, nil, err
 	}
+	rps := make([]*pedersen.Parameters, len(others))
+	ctxs := make([]zk.Context, len(others))
+	for i, j := range others {
+		rps[i], ctxs[i] = params(j), ProofContext(session, rid, self, j)
+	}
+	phis, err := fac.ProveEach(rand, sk, rps, ZKParams, ctxs)
+	if err != nil {
+		return nil, nil, err
+	}
 	out := make([]round.Message, 0, len(others))
-	for _, j := range others {
-		rp := params(j)
-		phi, err := fac.Prove(rand, sk, rp, ZKParams, ProofContext(session, rid, self, j))
-		var b []byte
-		if err == nil {
-			b, err = phi.Marshal(sk.PublicKey(), rp, ZKParams)
-		}
+	for i, j := range others {
+		b, err := phis[i].Marshal(sk.PublicKey(), rps[i], ZKParams)
 		if err != nil {
 			return nil, nil, err
 		}
