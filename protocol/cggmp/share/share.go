@@ -27,6 +27,7 @@ import (
 	"github.com/custos-mpc/custos/crypto/vss"
 	"github.com/custos-mpc/custos/crypto/zk"
 	"github.com/custos-mpc/custos/protocol/cggmp/auxinfo"
+	"github.com/custos-mpc/custos/protocol/cggmp/internal/codec"
 	"github.com/custos-mpc/custos/protocol/cggmp/keygen"
 	"github.com/custos-mpc/custos/protocol/round"
 )
@@ -128,6 +129,7 @@ func (k *Key) VerifierKeys() (*zk.VerifierKeys, error) {
 const (
 	version    = 1
 	maxParties = 1024
+	maxField   = 1 << 16 // bytes: above any encoded Paillier key or parameters
 )
 
 // Marshal encodes the key for sealed storage. The encoding holds secrets:
@@ -158,64 +160,30 @@ func (k *Key) Marshal() []byte {
 	return b.Bytes()
 }
 
-type reader struct {
-	b   []byte
-	err error
-}
-
-func (r *reader) take(n int) []byte {
-	if r.err != nil {
-		return nil
-	}
-	if n < 0 || len(r.b) < n {
-		r.err = errors.New("share: truncated encoding")
-		return nil
-	}
-	out := r.b[:n]
-	r.b = r.b[n:]
-	return out
-}
-
-func (r *reader) u16() int {
-	p := r.take(2)
-	if p == nil {
-		return 0
-	}
-	return int(binary.BigEndian.Uint16(p))
-}
-
-func (r *reader) bytes() []byte {
-	p := r.take(4)
-	if p == nil {
-		return nil
-	}
-	return r.take(int(binary.BigEndian.Uint32(p)))
-}
-
 // Parse decodes and validates a key encoded by Marshal.
 func Parse(b []byte) (*Key, error) {
-	r := &reader{b: b}
-	if v := r.take(1); v == nil || v[0] != version {
+	r := codec.NewReader(b)
+	if r.U8() != version {
 		return nil, errors.New("share: unknown encoding version")
 	}
 	k := &Key{Shares: map[round.PartyID]group.Element{}, Aux: map[round.PartyID]Aux{}}
-	k.ID = round.PartyID(r.u16())
-	k.Threshold = r.u16()
-	if e := r.take(4); e != nil {
+	k.ID = round.PartyID(r.U16())
+	k.Threshold = int(r.U16())
+	if e := r.Fixed(4); e != nil {
 		k.Epoch = binary.BigEndian.Uint32(e)
 	}
-	n := r.u16()
-	if r.err == nil && (n < 1 || n > maxParties) {
+	n := int(r.U16())
+	if n < 1 || n > maxParties {
 		return nil, fmt.Errorf("share: %d parties", n)
 	}
 	ids := make([]round.PartyID, 0, n)
 	for range n {
-		p := round.PartyID(r.u16())
-		x := r.take(Group.ElementLen())
-		pk := r.bytes()
-		rp := r.bytes()
-		if r.err != nil {
-			return nil, r.err
+		p := round.PartyID(r.U16())
+		x := r.Fixed(Group.ElementLen())
+		pk := r.Bytes(maxField)
+		rp := r.Bytes(maxField)
+		if x == nil || pk == nil || rp == nil {
+			return nil, fmt.Errorf("share: party %d: %w", p, codec.ErrMalformed)
 		}
 		X, err := Group.ParseElement(x)
 		if err != nil {
@@ -236,16 +204,13 @@ func Parse(b []byte) (*Key, error) {
 		k.Shares[p] = X
 		k.Aux[p] = Aux{Paillier: pub, Pedersen: ped}
 	}
-	secret := r.take(Group.ScalarLen())
-	pub := r.take(Group.ElementLen())
-	cc := r.take(32)
-	sk := r.bytes()
-	lambda := r.bytes()
-	if r.err != nil {
-		return nil, r.err
-	}
-	if len(r.b) != 0 {
-		return nil, errors.New("share: trailing bytes")
+	secret := r.Fixed(Group.ScalarLen())
+	pub := r.Fixed(Group.ElementLen())
+	cc := r.Fixed(32)
+	sk := r.Bytes(maxField)
+	lambda := r.Bytes(maxField)
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("share: %w", err)
 	}
 	parties, err := round.NewParties(ids)
 	if err != nil {
