@@ -252,24 +252,21 @@ func (m *Modulus) MultiExpSmall(bases []*big.Int, exps []uint32, expBits int) *b
 	if len(bases) != len(exps) {
 		panic("arith: multi exp: length mismatch")
 	}
+	c := newMont(m)
 	ns := make([]*bigmod.Nat, len(bases))
 	for i, b := range bases {
-		ns[i] = m.nat(b)
+		ns[i] = c.to(m.nat(b))
 	}
-	acc := m.nat(big.NewInt(1))
+	acc := c.unit()
 	for bit := expBits - 1; bit >= 0; bit-- {
 		if bit != expBits-1 {
-			sq, err := bigmod.NewNat().SetBytes(acc.Bytes(m.m), m.m)
-			if err != nil {
-				panic("arith: multi exp: " + err.Error())
-			}
-			acc.Mul(sq, m.m)
+			montMul(acc, acc, acc, m.m)
 		}
 		for i, e := range exps {
 			if e>>uint(bit)&1 == 1 {
-				acc.Mul(ns[i], m.m)
+				c.mul(acc, ns[i])
 			}
 		}
 	}
-	return m.toInt(acc)
+	return m.toInt(c.from(acc))
 }

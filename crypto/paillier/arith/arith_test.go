@@ -81,7 +81,14 @@ func TestSampling(t *testing.T) {
 
 func TestFixedBase(t *testing.T) {
 	p, q := testprimes.Pair(1)
-	n := new(big.Int).Mul(p, q)
+	pq := new(big.Int).Mul(p, q)
+	// 1024 and 2048 bits (assembly), 4096 (generic Montgomery code).
+	for _, n := range []*big.Int{p, pq, new(big.Int).Mul(pq, pq)} {
+		testFixedBase(t, n)
+	}
+}
+
+func testFixedBase(t *testing.T, n *big.Int) {
 	mn := MustModulus(n)
 	base, _ := SampleUnit(rand.Reader, n)
 	fb := mn.NewFixedBase(base)

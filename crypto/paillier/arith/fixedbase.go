@@ -13,42 +13,38 @@ const fbWindow = 4
 // FixedBase exponentiates one public base modulo one odd modulus, using a
 // precomputed table of base^(d·16^j) (d = 1..15): an exponentiation with a
 // k-bit exponent costs k/4 modular multiplications instead of about k
-// squarings plus k/4 multiplications. The table grows on demand to the
-// longest exponent seen (about 3.75 KiB per 4 exponent bits for a 2048-bit
-// modulus: 1.2 MiB for a 2560-bit exponent). CGGMP21's ring-Pedersen bases
-// s and t are the intended use: every range proof commits with them.
+// squarings plus k/4 multiplications. The table is kept in the Montgomery
+// domain, so each of those is one Montgomery multiplication (see montMul).
+// It grows on demand to the longest exponent seen (about 3.75 KiB per 4
+// exponent bits for a 2048-bit modulus: 1.2 MiB for a 2560-bit exponent).
+// CGGMP21's ring-Pedersen bases s and t are the intended use: every range
+// proof commits with them.
 //
 // A FixedBase is safe for concurrent use.
 type FixedBase struct {
 	m    *Modulus
+	c    *mont
 	base *big.Int
-	inv  *big.Int // base⁻¹ mod m
 
 	mu   sync.RWMutex
-	rows [][]uint // rows[j][(d−1)·n : d·n] = limbs of base^(d·16^j)
-	n    int      // limbs per entry
+	rows [][]*bigmod.Nat // rows[j][d−1] = base^(d·16^j)·R mod m
 
 	offMu   sync.Mutex
-	offsets map[int]*bigmod.Nat // base^(−2^bits) for ExpCT
+	offsets map[int]*bigmod.Nat // base^(−2^bits)·R for ExpCT
 }
 
 // NewFixedBase prepares fixed-base exponentiation of base (a unit modulo
 // m). The table is built lazily.
 func (m *Modulus) NewFixedBase(base *big.Int) *FixedBase {
 	b := new(big.Int).Mod(base, m.n)
-	inv := new(big.Int).ModInverse(b, m.n)
-	if inv == nil {
+	if new(big.Int).GCD(nil, nil, b, m.n).Cmp(big.NewInt(1)) != 0 {
 		panic("arith: fixed base: base is not a unit")
 	}
-	return &FixedBase{
-		m: m, base: b, inv: inv,
-		n:       len(bigmod.NewNat().ExpandFor(m.m).Bits()),
-		offsets: map[int]*bigmod.Nat{},
-	}
+	return &FixedBase{m: m, c: newMont(m), base: b, offsets: map[int]*bigmod.Nat{}}
 }
 
 // table returns at least windows rows.
-func (f *FixedBase) table(windows int) [][]uint {
+func (f *FixedBase) table(windows int) [][]*bigmod.Nat {
 	f.mu.RLock()
 	rows := f.rows
 	f.mu.RUnlock()
@@ -57,60 +53,42 @@ func (f *FixedBase) table(windows int) [][]uint {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	m := f.m.m
-	var g *bigmod.Nat // base^(16^j)
+	var g *bigmod.Nat // base^(16^j)·R
 	if len(f.rows) == 0 {
-		g = f.m.nat(f.base)
+		g = f.c.to(f.m.nat(f.base))
 	} else {
 		// base^(16^j) = base^(15·16^(j−1)) · base^(16^(j−1)).
 		last := f.rows[len(f.rows)-1]
-		g = f.entry(last, 15)
-		g.Mul(f.entry(last, 1), m)
+		g = f.c.mul(f.c.clone(last[14]), last[0])
 	}
 	for len(f.rows) < windows {
-		row := make([]uint, 15*f.n)
-		acc := bigmod.NewNat().ExpandFor(m)
-		copy(acc.Bits(), g.Bits())
-		for d := 1; d <= 15; d++ {
-			if d > 1 {
-				acc.Mul(g, m)
-			}
-			copy(row[(d-1)*f.n:d*f.n], acc.Bits())
+		row := make([]*bigmod.Nat, 15)
+		row[0] = g
+		for d := 1; d < 15; d++ {
+			row[d] = f.c.mul(f.c.clone(row[d-1]), g)
 		}
 		f.rows = append(f.rows, row)
-		// Next generator: acc = base^(15·16^j), times g = base^(16^(j+1)).
-		next := bigmod.NewNat().ExpandFor(m)
-		copy(next.Bits(), acc.Bits())
-		g = next.Mul(g, m)
+		// Next generator: base^(15·16^j) · base^(16^j) = base^(16^(j+1)).
+		g = f.c.mul(f.c.clone(row[14]), g)
 	}
 	return f.rows
 }
 
-func (f *FixedBase) entry(row []uint, d int) *bigmod.Nat {
-	x := bigmod.NewNat().ExpandFor(f.m.m)
-	copy(x.Bits(), row[(d-1)*f.n:d*f.n])
-	return x
-}
-
 // ExpVar returns base^e mod m for a public signed e, in variable time.
 func (f *FixedBase) ExpVar(e *big.Int) *big.Int {
-	count(e.BitLen()/4, f.m.BitLen()) // ~k/4 multiplications: a quarter of an exponentiation
+	// k/4 Montgomery products: a fifth of a windowed exponentiation's k + k/4.
+	count(e.BitLen()/5, f.m.BitLen())
 	abs := new(big.Int).Abs(e)
 	windows := (abs.BitLen() + fbWindow - 1) / fbWindow
 	rows := f.table(windows)
-	m := f.m.m
-	acc := bigmod.NewNat().SetUint(1).ExpandFor(m)
-	tmp := bigmod.NewNat().ExpandFor(m)
+	acc := f.c.unit()
 	words := abs.Bits()
 	for j := 0; j < windows; j++ {
-		d := digit(words, j)
-		if d == 0 {
-			continue
+		if d := digit(words, j); d != 0 {
+			f.c.mul(acc, rows[j][d-1])
 		}
-		copy(tmp.Bits(), rows[j][(int(d)-1)*f.n:int(d)*f.n])
-		acc.Mul(tmp, m)
 	}
-	out := f.m.toInt(acc)
+	out := f.m.toInt(f.c.from(acc))
 	if e.Sign() < 0 {
 		out.ModInverse(out, f.m.n)
 	}
@@ -144,38 +122,34 @@ func (f *FixedBase) ExpCT(e *big.Int, eBits int) *big.Int {
 	shifted := new(big.Int).Add(e, shift) // in [0, 2^(eBits+1))
 	windows := (eBits + 1 + fbWindow - 1) / fbWindow
 	rows := f.table(windows)
-	m := f.m.m
-	n := f.n
 	// The digits come from a fixed-length byte buffer so their extraction
 	// does not depend on the value's length.
 	buf := make([]byte, (windows*fbWindow+7)/8)
 	shifted.FillBytes(buf)
-	acc := bigmod.NewNat().SetUint(1).ExpandFor(m)
-	tmp := bigmod.NewNat().ExpandFor(m)
-	one := bigmod.NewNat().SetUint(1).ExpandFor(m).Bits()
+	acc := f.c.unit()
+	tmp := f.c.unit()
+	one := f.c.r.Bits() // 1 in the domain
 	tl := tmp.Bits()
 	for j := 0; j < windows; j++ {
 		b := buf[len(buf)-1-j/2]
 		d := uint(b>>(4*(uint(j)&1))) & 0xf
 		// tmp = d == 0 ? 1 : row[j][d−1], scanning all 16 candidates.
 		mask := ctEqMask(d, 0)
-		for i := 0; i < n; i++ {
+		for i := range tl {
 			tl[i] = one[i] & mask
 		}
-		row := rows[j]
-		for k := uint(1); k <= 15; k++ {
-			mask := ctEqMask(d, k)
-			ent := row[(k-1)*uint(n) : k*uint(n)]
-			for i := 0; i < n; i++ {
-				tl[i] |= ent[i] & mask
+		for k, ent := range rows[j] {
+			mask := ctEqMask(d, uint(k+1))
+			for i, w := range ent.Bits() {
+				tl[i] |= w & mask
 			}
 		}
-		acc.Mul(tmp, m)
+		f.c.mul(acc, tmp)
 	}
-	acc.Mul(f.offset(eBits), m)
+	f.c.mul(acc, f.offset(eBits))
 	wipeBytes(buf)
 	shifted.SetInt64(0)
-	return f.m.toInt(acc)
+	return f.m.toInt(f.c.from(acc))
 }
 
 // ctEqMask returns all ones if a == b and zero otherwise, without branches.
@@ -191,15 +165,17 @@ func wipeBytes(b []byte) {
 	}
 }
 
-// offset returns base^(−2^bits) mod m (public), cached per bits.
+// offset returns base^(−2^bits)·R mod m (public), cached per bits: the
+// inverse of the table's entry base^(2^(bits mod 4) · 16^⌊bits/4⌋).
 func (f *FixedBase) offset(bits int) *bigmod.Nat {
 	f.offMu.Lock()
 	defer f.offMu.Unlock()
 	if o, ok := f.offsets[bits]; ok {
 		return o
 	}
-	e := new(big.Int).Lsh(big.NewInt(1), uint(bits))
-	o := f.m.nat(new(big.Int).Exp(f.inv, e, f.m.n))
+	ent := f.table(bits/fbWindow + 1)[bits/fbWindow][1<<(bits%fbWindow)-1]
+	pow := f.m.toInt(f.c.from(f.c.clone(ent)))
+	o := f.c.to(f.m.nat(pow.ModInverse(pow, f.m.n)))
 	f.offsets[bits] = o
 	return o
 }
