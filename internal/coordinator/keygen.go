@@ -152,16 +152,24 @@ func (c *Coordinator) runKeygen(ctx context.Context, keyID, protocol string, tim
 // runSession runs one multi-party session whose every party ends with a
 // status of kind doneKind, and returns the public package they all report.
 func (c *Coordinator) runSession(ctx context.Context, sid [32]byte, keyID, protocol, doneKind string, timeout time.Duration, parties []wire.Party, ctl func([32]byte) *wire.Control) ([]byte, error) {
+	pkg, _, err := c.runSessionStatuses(ctx, sid, keyID, protocol, doneKind, timeout, parties, ctl)
+	return pkg, err
+}
+
+// runSessionStatuses is runSession that also returns every party's final
+// status by node, including those received before a failure.
+func (c *Coordinator) runSessionStatuses(ctx context.Context, sid [32]byte, keyID, protocol, doneKind string, timeout time.Duration, parties []wire.Party, ctl func([32]byte) *wire.Control) ([]byte, map[string]*wire.Status, error) {
 	cer := c.open(sid, parties)
 	defer c.close(cer)
 	c.cfg.Events.CeremonyStarted(protocol)
 	start := time.Now()
-	fail := func(reason string, err error) ([]byte, error) {
+	statuses := map[string]*wire.Status{}
+	fail := func(reason string, err error) ([]byte, map[string]*wire.Status, error) {
 		c.cfg.Events.CeremonyAborted(protocol, reason)
 		for _, p := range parties {
 			c.control(p.Node, &wire.Control{Kind: wire.ControlCancel, Session: sid[:], KeyID: keyID})
 		}
-		return nil, err
+		return nil, statuses, err
 	}
 	for _, p := range parties {
 		if !c.control(p.Node, ctl(sid)) {
@@ -207,6 +215,7 @@ func (c *Coordinator) runSession(ctx context.Context, sid [32]byte, keyID, proto
 				switch st.Kind {
 				case doneKind:
 					done[ev.node] = append([]byte{}, st.PublicKey...)
+					statuses[ev.node] = st
 				case wire.StatusAbort:
 					blamed := c.blame(ctx, cer, keyID, ev.node, st)
 					return fail("abort", &AbortError{Blamed: blamed, Reason: st.Reason})
@@ -225,7 +234,7 @@ func (c *Coordinator) runSession(ctx context.Context, sid [32]byte, keyID, proto
 		}
 	}
 	c.cfg.Events.CeremonyCompleted(protocol, time.Since(start))
-	return first, nil
+	return first, statuses, nil
 }
 
 // relay forwards an envelope to its recipient, or to every other party.

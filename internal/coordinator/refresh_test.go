@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -234,12 +235,14 @@ func TestECDSARefreshCommitsOnANodeThatWasDownAtCommit(t *testing.T) {
 	}
 }
 
-func TestECDSARefreshThatNeverReachedEveryHolderIsDiscarded(t *testing.T) {
+func TestECDSARefreshWaitsForTheVoteOfAHolderThatWentDown(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates Paillier keys")
 	}
-	// node-3 stores the new epoch, then dies before its report reaches
-	// the coordinator: the refresh never reached "every holder stored".
+	// node-3 stores the new epoch and votes stored, then dies before its
+	// report reaches the coordinator. No holder can vote abort (all stored),
+	// and node-3's vote is missing: the refresh is undecided, the old
+	// epoch signs meanwhile, and node-3's vote commits it when it is back.
 	var dropStored atomic.Bool
 	var tc *testCluster
 	tamperIn := func(from string, fr []byte) []byte {
@@ -264,47 +267,92 @@ func TestECDSARefreshThatNeverReachedEveryHolderIsDiscarded(t *testing.T) {
 	dropStored.Store(true)
 	_, err = tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
 	dropStored.Store(false)
-	if err == nil {
-		t.Fatal("a refresh that one holder never reported stored was committed")
+	if err == nil || !strings.Contains(err.Error(), "undecided") || !strings.Contains(err.Error(), "node-3") {
+		t.Fatalf("refresh: %v, want undecided waiting for node-3", err)
 	}
-	t.Logf("refresh failed as it should: %v", err)
+	tc.waitOffline(t, "node-3")
 	for name, st := range tc.stores {
-		if e := activeEpoch(t, st, "k"); e != 0 {
-			t.Fatalf("%s: active epoch %d", name, e)
-		}
-		if s := shareStatus(t, st, "k", 1); name != "node-3" && s != "absent" {
-			t.Fatalf("%s: epoch 1 is %s after the abort", name, s)
+		if e, s := activeEpoch(t, st, "k"), shareStatus(t, st, "k", 1); e != 0 || s != keystore.StatusPending {
+			t.Fatalf("%s: active epoch %d, epoch 1 %s", name, e, s)
 		}
 	}
-	if s := shareStatus(t, tc.stores["node-3"], "k", 1); s != keystore.StatusPending {
-		t.Fatalf("node-3: epoch 1 is %s; the test meant it to hold a pending share", s)
+	if r := tc.signECDSA(t, "k", "the old epoch signs while undecided"); !bytes.Equal(r.PublicKey, info.PublicKey) {
+		t.Fatalf("signed under %x", r.PublicKey)
 	}
-	// node-3 restarts and is told to discard its pending share.
+	// A new refresh is refused while this one is undecided.
+	if _, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"}); err == nil || !strings.Contains(err.Error(), "undecided") {
+		t.Fatalf("second refresh while undecided: %v", err)
+	}
+	// node-3 restarts: its recorded vote is "stored", so every holder
+	// stored the attempt and everyone commits.
 	tc.mkNode("node-3", nil)
 	tc.waitOnline(t, 5)
-	waitFor(t, "node-3 to discard epoch 1", func() bool { return shareStatus(t, tc.stores["node-3"], "k", 1) == "absent" })
-	keys, err := tc.admin.ListKeys(ctx)
-	if err != nil || keys.Keys[0].Epoch != 0 {
-		t.Fatalf("list keys %+v %v", keys, err)
+	for name, st := range tc.stores {
+		waitFor(t, name+" to commit epoch 1", func() bool { return activeEpoch(t, st, "k") == 1 })
 	}
-	waitFor(t, "the coordinator to record node-3's confirmation", func() bool {
+	waitFor(t, "the coordinator to record every confirmation", func() bool {
 		keys, err := tc.admin.ListKeys(ctx)
-		return err == nil && len(keys.Keys[0].PendingNodes) == 0
+		return err == nil && keys.Keys[0].Epoch == 1 && len(keys.Keys[0].PendingNodes) == 0
 	})
-	// The old epoch still signs, with node-3 in the quorum.
 	for _, n := range []string{"node-4", "node-5"} {
 		tc.cancel[n]()
 		tc.waitOffline(t, n)
 	}
-	r := tc.signECDSA(t, "k", "the old epoch signs")
+	r := tc.signECDSA(t, "k", "node-3 signs under the new epoch")
 	if !slices.Contains(r.Signers, "node-3") || !bytes.Equal(r.PublicKey, info.PublicKey) {
 		t.Fatalf("signers %v under %x", r.Signers, r.PublicKey)
 	}
+}
+
+func TestECDSARefreshAbortedByAHoldersVote(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates Paillier keys")
+	}
+	// node-3 never takes part (its refresh request is spoiled on the way):
+	// asked for its vote, it votes abort, and that vote discards the
+	// attempt everywhere.
+	var spoil atomic.Bool
+	tamper := func(to string, fr []byte) [][]byte {
+		f, err := wire.ParseFrame(fr)
+		if !spoil.Load() || to != "node-3" || err != nil || f.Type != wire.FrameControl {
+			return [][]byte{fr}
+		}
+		var c wire.Control
+		if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != wire.ControlRefresh {
+			return [][]byte{fr}
+		}
+		c.Epoch += 7
+		out, err := wire.EncodeJSON(wire.FrameControl, &c)
+		if err != nil {
+			t.Error(err)
+		}
+		return [][]byte{out}
+	}
+	tc := newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
+	ctx := context.Background()
+	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.addPrimes(t, 5)
+	spoil.Store(true)
+	_, err = tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
+	spoil.Store(false)
+	if err == nil || !strings.Contains(err.Error(), "aborted") {
+		t.Fatalf("refresh: %v, want aborted", err)
+	}
+	waitFor(t, "every holder to confirm the abort", func() bool {
+		keys, err := tc.admin.ListKeys(ctx)
+		return err == nil && keys.Keys[0].Epoch == 0 && len(keys.Keys[0].PendingNodes) == 0
+	})
+	for name, st := range tc.stores {
+		if e, s := activeEpoch(t, st, "k"), shareStatus(t, st, "k", 1); e != 0 || s != "absent" {
+			t.Fatalf("%s: active epoch %d, epoch 1 %s", name, e, s)
+		}
+	}
+	tc.signECDSA(t, "k", "the old epoch signs")
 	// A second attempt at the same epoch number succeeds (the moduli of
 	// the discarded attempt are in no key, so the test primes serve again).
-	tc.mkNode("node-4", nil)
-	tc.mkNode("node-5", nil)
-	tc.waitOnline(t, 5)
 	tc.addPrimes(t, 5)
 	resp, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
 	if err != nil {
@@ -313,5 +361,77 @@ func TestECDSARefreshThatNeverReachedEveryHolderIsDiscarded(t *testing.T) {
 	if resp.NewEpoch != 1 || len(resp.Committed) != 5 {
 		t.Fatalf("second refresh %+v", resp)
 	}
-	tc.signECDSA(t, "k", "the new epoch signs")
+	if r := tc.signECDSA(t, "k", "the new epoch signs"); !bytes.Equal(r.PublicKey, info.PublicKey) {
+		t.Fatalf("signed under %x", r.PublicKey)
+	}
+}
+
+func TestNodesSwitchEpochsOnlyOnTheHoldersVotes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates Paillier keys")
+	}
+	// A coordinator that lies about the outcome: it sends node-3 a commit
+	// missing node-5's vote, and node-2 an abort whose "abort" vote is
+	// node-2's own stored vote relabelled. Both refuse and keep both
+	// epochs; told the truth later, they commit.
+	var lie atomic.Bool
+	tamper := func(to string, fr []byte) [][]byte {
+		f, err := wire.ParseFrame(fr)
+		if !lie.Load() || (to != "node-2" && to != "node-3") || err != nil || f.Type != wire.FrameControl {
+			return [][]byte{fr}
+		}
+		var c wire.Control
+		if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != wire.ControlCommitEpoch {
+			return [][]byte{fr}
+		}
+		if to == "node-3" {
+			c.Votes = slices.DeleteFunc(c.Votes, func(v wire.EpochVote) bool { return v.Node == "node-5" })
+		} else {
+			c.Kind = wire.ControlAbortEpoch
+			for _, v := range c.Votes {
+				if v.Node == "node-2" {
+					v.Vote = wire.VoteAbort
+					c.Votes = []wire.EpochVote{v}
+					break
+				}
+			}
+		}
+		out, err := wire.EncodeJSON(wire.FrameControl, &c)
+		if err != nil {
+			t.Error(err)
+		}
+		return [][]byte{out}
+	}
+	tc := newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
+	ctx := context.Background()
+	if _, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3}); err != nil {
+		t.Fatal(err)
+	}
+	tc.addPrimes(t, 5)
+	lie.Store(true)
+	resp, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
+	lie.Store(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(resp.Pending, []string{"node-2", "node-3"}) {
+		t.Fatalf("refresh response %+v", resp)
+	}
+	for _, name := range []string{"node-2", "node-3"} {
+		st := tc.stores[name]
+		if e, s := activeEpoch(t, st, "k"), shareStatus(t, st, "k", 1); e != 0 || s != keystore.StatusPending {
+			t.Fatalf("%s: active epoch %d, epoch 1 %s: it acted on a lie", name, e, s)
+		}
+	}
+	// Reconnected, they get the real commit.
+	for _, name := range []string{"node-2", "node-3"} {
+		tc.cancel[name]()
+		tc.waitOffline(t, name)
+		tc.mkNode(name, nil)
+	}
+	tc.waitOnline(t, 5)
+	for _, name := range []string{"node-2", "node-3"} {
+		st := tc.stores[name]
+		waitFor(t, name+" to commit epoch 1", func() bool { return activeEpoch(t, st, "k") == 1 })
+	}
 }

@@ -46,6 +46,21 @@ type Refresh struct {
 	Epoch   uint64 // the new epoch
 	State   string
 	Pending []string
+	// Attempt is the refresh session id; Votes are the holders' signed
+	// votes on it: so far (started), one "stored" vote per holder
+	// (committed) or the "abort" vote that decided it (aborted). Nodes
+	// act on the votes, not on the state.
+	Attempt []byte
+	Votes   []wire.EpochVote
+}
+
+// clone returns a deep copy.
+func (r *Refresh) clone() *Refresh {
+	c := *r
+	c.Pending = slices.Clone(r.Pending)
+	c.Attempt = slices.Clone(r.Attempt)
+	c.Votes = slices.Clone(r.Votes)
+	return &c
 }
 
 // Refresh states.
@@ -123,6 +138,23 @@ func OpenStore(path string) (Store, error) {
 		if _, err := db.Exec(`ALTER TABLE keys ADD COLUMN epoch INTEGER NOT NULL DEFAULT 0`); err != nil {
 			db.Close()
 			return nil, fmt.Errorf("coordinator: init store: %w", err)
+		}
+	}
+	// Nor do those written before refresh votes the attempt and votes.
+	var hasVotes int
+	if err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('refreshes') WHERE name = 'votes'`).Scan(&hasVotes); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("coordinator: init store: %w", err)
+	}
+	if hasVotes == 0 {
+		for _, q := range []string{
+			`ALTER TABLE refreshes ADD COLUMN attempt BLOB`,
+			`ALTER TABLE refreshes ADD COLUMN votes TEXT NOT NULL DEFAULT '[]'`,
+		} {
+			if _, err := db.Exec(q); err != nil {
+				db.Close()
+				return nil, fmt.Errorf("coordinator: init store: %w", err)
+			}
 		}
 	}
 	return &sqliteStore{db: db}, nil
@@ -213,9 +245,14 @@ func (s *sqliteStore) PutRefresh(ctx context.Context, r *Refresh) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.db.ExecContext(ctx, `INSERT INTO refreshes (key_id, epoch, state, pending) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key_id, epoch) DO UPDATE SET state = excluded.state, pending = excluded.pending`,
-		r.KeyID, int64(r.Epoch), r.State, string(pending))
+	votes, err := json.Marshal(append([]wire.EpochVote{}, r.Votes...))
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, `INSERT INTO refreshes (key_id, epoch, state, pending, attempt, votes) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (key_id, epoch) DO UPDATE SET state = excluded.state, pending = excluded.pending,
+			attempt = excluded.attempt, votes = excluded.votes`,
+		r.KeyID, int64(r.Epoch), r.State, string(pending), r.Attempt, string(votes))
 	if err != nil {
 		return fmt.Errorf("coordinator: store refresh: %w", err)
 	}
@@ -250,7 +287,7 @@ func (s *sqliteStore) CommitRefresh(ctx context.Context, keyID string, epoch uin
 }
 
 func (s *sqliteStore) Refreshes(ctx context.Context) ([]*Refresh, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT key_id, epoch, state, pending FROM refreshes
+	rows, err := s.db.QueryContext(ctx, `SELECT key_id, epoch, state, pending, attempt, votes FROM refreshes
 		WHERE state = ? OR pending != '[]' ORDER BY key_id, epoch`, RefreshStarted)
 	if err != nil {
 		return nil, err
@@ -260,12 +297,15 @@ func (s *sqliteStore) Refreshes(ctx context.Context) ([]*Refresh, error) {
 	for rows.Next() {
 		var r Refresh
 		var epoch int64
-		var pending string
-		if err := rows.Scan(&r.KeyID, &epoch, &r.State, &pending); err != nil {
+		var pending, votes string
+		if err := rows.Scan(&r.KeyID, &epoch, &r.State, &pending, &r.Attempt, &votes); err != nil {
 			return nil, err
 		}
 		r.Epoch = uint64(epoch)
 		if err := json.Unmarshal([]byte(pending), &r.Pending); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(votes), &r.Votes); err != nil {
 			return nil, err
 		}
 		out = append(out, &r)
@@ -281,12 +321,12 @@ type memStore struct {
 	keys      map[string]*Key
 	order     []string
 	blame     []*Blame
-	refreshes map[string]Refresh // key id and epoch
+	refreshes map[string]*Refresh // key id and epoch
 }
 
 // NewMemoryStore returns an in-memory Store.
 func NewMemoryStore() Store {
-	return &memStore{keys: map[string]*Key{}, refreshes: map[string]Refresh{}}
+	return &memStore{keys: map[string]*Key{}, refreshes: map[string]*Refresh{}}
 }
 
 func refreshKey(keyID string, epoch uint64) string { return fmt.Sprintf("%s\x00%d", keyID, epoch) }
@@ -294,9 +334,7 @@ func refreshKey(keyID string, epoch uint64) string { return fmt.Sprintf("%s\x00%
 func (m *memStore) PutRefresh(_ context.Context, r *Refresh) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	c := *r
-	c.Pending = append([]string{}, r.Pending...)
-	m.refreshes[refreshKey(r.KeyID, r.Epoch)] = c
+	m.refreshes[refreshKey(r.KeyID, r.Epoch)] = r.clone()
 	return nil
 }
 
@@ -313,7 +351,6 @@ func (m *memStore) CommitRefresh(_ context.Context, keyID string, epoch uint64, 
 	rk := refreshKey(keyID, epoch)
 	if r, ok := m.refreshes[rk]; ok && r.State == RefreshStarted {
 		r.State, r.Pending = RefreshCommitted, append([]string{}, pending...)
-		m.refreshes[rk] = r
 	}
 	return nil
 }
@@ -324,9 +361,7 @@ func (m *memStore) Refreshes(context.Context) ([]*Refresh, error) {
 	var out []*Refresh
 	for _, r := range m.refreshes {
 		if !r.Settled() {
-			c := r
-			c.Pending = append([]string{}, r.Pending...)
-			out = append(out, &c)
+			out = append(out, r.clone())
 		}
 	}
 	slices.SortFunc(out, func(a, b *Refresh) int {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -20,21 +21,21 @@ import (
 // Phase one (ControlRefresh): every holder runs CGGMP21 key refresh on its
 // active share (epoch e). The engine outputs only once every party
 // confirmed the same new public shares; the node then stores the new share
-// sealed as the PENDING epoch e+1 beside the active one and reports it
-// stored. It keeps signing with epoch e.
+// sealed as the PENDING epoch e+1 beside the active one, records its
+// "stored" vote on the attempt and reports it, signed. It keeps signing
+// with epoch e.
 //
-// Phase two: once every holder reported stored, the coordinator records
-// the new epoch and sends ControlCommitEpoch; the node makes e+1 active
-// (the keystore marks e superseded in the same transaction), destroys the
-// older epochs and consumes every unused presignature of the key (they
-// were made under e and can never sign again). If the refresh never
-// reached every holder, the coordinator sends ControlAbortEpoch and the
-// node destroys the pending share. A node that restarts with a pending
-// epoch keeps serving the active one until it is told which.
+// Phase two: ControlCommitEpoch carrying a "stored" vote from every holder
+// makes e+1 active (the keystore marks e superseded in the same
+// transaction), destroys the older epochs and consumes every unused
+// presignature of the key (they were made under e and can never sign
+// again). ControlAbortEpoch carrying one holder's "abort" vote destroys the
+// pending share. The node checks the votes itself (epochvote.go): the
+// coordinator relays them but cannot make them up. A node that restarts
+// with a pending epoch keeps serving the active one until it is shown
+// which.
 
-var errAborted = errors.New("the coordinator aborted this epoch")
-
-func epochKey(keyID string, epoch uint64) string { return fmt.Sprintf("%s\x00%d", keyID, epoch) }
+var errAborted = errors.New("another holder voted to abort this refresh attempt")
 
 // startRefresh is phase one.
 func (n *Node) startRefresh(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
@@ -63,9 +64,6 @@ func (n *Node) startRefresh(ctx context.Context, sid [32]byte, c *wire.Control, 
 	if len(byID) != len(old.Parties) {
 		return n.refuse(send, c.Session, c.KeyID, "bad-parties", fmt.Errorf("%d of the key's %d holders", len(byID), len(old.Parties)))
 	}
-	n.epochMu.Lock()
-	delete(n.aborted, epochKey(c.KeyID, next)) // a new attempt at this epoch
-	n.epochMu.Unlock()
 	bits := c.PaillierBits
 	if bits == 0 {
 		bits = old.Aux[old.ID].Paillier.BitLen()
@@ -95,13 +93,16 @@ func (n *Node) startRefresh(ctx context.Context, sid [32]byte, c *wire.Control, 
 			return n.refuse(send, s.id[:], s.keyID, "internal", errors.New("refreshed key is not the next epoch of the same key"))
 		}
 		stored := &storedShare{scheme: scheme.ECDSA, ecdsa: key, nodes: nodes}
-		// Persist, then report: the coordinator commits only epochs every
-		// holder stored. An abort of this epoch that overtook the session
-		// (it travels under another session id) wins.
+		// Persist, then vote: a "stored" vote leaves only for a share in
+		// the keystore. Once this node voted abort on the attempt (asked
+		// while the session still ran), it never stores it.
 		n.epochMu.Lock()
 		err := errAborted
-		if !n.aborted[epochKey(s.keyID, next)] {
+		if !n.aborted[hex.EncodeToString(s.id[:])] {
 			err = n.putPendingShare(ctx, s.keyID, next, stored)
+			if err == nil {
+				err = n.recordVote(ctx, s.keyID, next, s.id[:], recStored)
+			}
 		}
 		n.epochMu.Unlock()
 		if err != nil {
@@ -112,7 +113,8 @@ func (n *Node) startRefresh(ctx context.Context, sid [32]byte, c *wire.Control, 
 		key.Destroy() // read back from the keystore at commit
 		n.cfg.Events("refreshed", scheme.ECDSA)
 		n.cfg.Log.Info("refreshed share stored as pending", "session", fmt.Sprintf("%x", s.id[:8]), "key", s.keyID, "epoch", next)
-		return n.status(send, &wire.Status{Kind: wire.StatusRefreshStored, Session: s.id[:], KeyID: s.keyID, Epoch: next, PublicKey: pkg})
+		return n.status(send, &wire.Status{Kind: wire.StatusRefreshStored, Session: s.id[:], KeyID: s.keyID, Epoch: next, PublicKey: pkg,
+			Vote: n.signVote(s.keyID, next, s.id[:], wire.VoteStored)})
 	}}
 	return n.openMachine(ctx, s, refresh.Protocol, cfg, first, msgs, send)
 }
@@ -124,9 +126,20 @@ func (n *Node) putPendingShare(ctx context.Context, keyID string, epoch uint64, 
 	return n.cfg.Store.PutShare(ctx, keystore.ShareInfo{KeyID: keyID, Scheme: s.scheme, Epoch: epoch, PublicKey: s.publicKey()}, blob)
 }
 
-// commitEpoch is phase two: epoch c.Epoch becomes active. It is idempotent
-// (the coordinator repeats it to nodes that did not confirm).
+// commitEpoch is phase two: epoch c.Epoch becomes active, on a "stored"
+// vote on the attempt from every holder. It is idempotent (the coordinator
+// repeats it to nodes that did not confirm).
 func (n *Node) commitEpoch(ctx context.Context, c *wire.Control, send Send) error {
+	st, reason, err := n.ecdsaShare(ctx, c.KeyID)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, reason, err)
+	}
+	if err := n.checkVotes(st, c.KeyID, c.Epoch, c.Refresh, c.Votes, wire.VoteStored); err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "no-evidence", fmt.Errorf("commit epoch %d: %w", c.Epoch, err))
+	}
+	if rec, err := n.recordedVote(ctx, c.KeyID, c.Epoch, c.Refresh); err != nil || rec != recStored {
+		return n.refuse(send, c.Session, c.KeyID, "epoch", fmt.Errorf("commit epoch %d: this node has no stored share of that attempt (%v)", c.Epoch, err))
+	}
 	if err := n.switchEpoch(ctx, c.KeyID, c.Epoch); err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "epoch", err)
 	}
@@ -197,14 +210,21 @@ func (n *Node) switchEpoch(ctx context.Context, keyID string, epoch uint64) erro
 	return nil
 }
 
-// abortEpoch destroys a pending epoch whose refresh did not reach every
-// holder. Idempotent.
+// abortEpoch destroys the pending epoch made by an attempt, on an "abort"
+// vote on it from some holder. Idempotent.
 func (n *Node) abortEpoch(ctx context.Context, c *wire.Control, send Send) error {
+	st, reason, err := n.ecdsaShare(ctx, c.KeyID)
+	if err != nil {
+		return n.refuse(send, c.Session, c.KeyID, reason, err)
+	}
+	if err := n.checkVotes(st, c.KeyID, c.Epoch, c.Refresh, c.Votes, wire.VoteAbort); err != nil {
+		return n.refuse(send, c.Session, c.KeyID, "no-evidence", fmt.Errorf("abort epoch %d: %w", c.Epoch, err))
+	}
 	n.epochMu.Lock()
-	err := func() error {
+	err = func() error {
 		// Remembered until the node restarts (which ends any refresh
 		// session still running), so a late result is not stored.
-		n.aborted[epochKey(c.KeyID, c.Epoch)] = true
+		n.aborted[hex.EncodeToString(c.Refresh)] = true
 		info, sec, err := n.cfg.Store.Share(ctx, c.KeyID, c.Epoch)
 		if errors.Is(err, keystore.ErrNotFound) || errors.Is(err, keystore.ErrDestroyed) {
 			return nil
@@ -215,6 +235,17 @@ func (n *Node) abortEpoch(ctx context.Context, c *wire.Control, send Send) error
 		sec.Destroy()
 		if info.Status != keystore.StatusPending {
 			return fmt.Errorf("abort epoch %d: it is %s", c.Epoch, info.Status)
+		}
+		// The pending share is this attempt's, or one no "stored" vote
+		// ever left for; a share another attempt stored stays.
+		rec, err := n.recordedVote(ctx, c.KeyID, c.Epoch, c.Refresh)
+		if err != nil {
+			return err
+		}
+		if rec != recStored {
+			if other, err := n.storedAttemptExists(ctx, c.KeyID, c.Epoch); err != nil || other {
+				return err
+			}
 		}
 		n.cfg.Log.Info("pending key epoch aborted", "key", c.KeyID, "epoch", c.Epoch)
 		return n.cfg.Store.DiscardPendingShare(ctx, c.KeyID, c.Epoch)

@@ -81,7 +81,7 @@ type Node struct {
 	nonces peerNonces // precomputed Paillier nonces for presigning, per peer key
 
 	epochMu sync.Mutex      // serializes commit-epoch, abort-epoch and storing a pending epoch
-	aborted map[string]bool // key id and epoch of refreshes the coordinator aborted
+	aborted map[string]bool // refresh attempts (hex session ids) this node will not store
 }
 
 // New checks cfg and returns a node.
@@ -211,6 +211,8 @@ func (n *Node) control(ctx context.Context, c *wire.Control, send Send) error {
 		return n.commitEpoch(ctx, c, send)
 	case wire.ControlAbortEpoch:
 		return n.abortEpoch(ctx, c, send)
+	case wire.ControlRefreshVote:
+		return n.refreshVote(ctx, c, send)
 	case wire.ControlCancel:
 		n.endSession(sid)
 		if c.PresignID != "" {

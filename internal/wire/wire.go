@@ -15,6 +15,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -106,13 +107,54 @@ const (
 	// ControlCommitEpoch.
 	ControlRefresh = "refresh"
 	// ControlCommitEpoch makes the pending epoch Epoch of KeyID active and
-	// destroys the older epochs and their presignatures; the coordinator
-	// sends it only once every holder reported the epoch stored.
+	// destroys the older epochs and their presignatures. Votes must hold
+	// a "stored" vote on the attempt Refresh from every holder: a node
+	// checks them itself and switches on nothing less.
 	ControlCommitEpoch = "commit-epoch"
-	// ControlAbortEpoch destroys the pending epoch Epoch of KeyID: its
-	// refresh never reached every holder.
+	// ControlAbortEpoch destroys the pending epoch Epoch of KeyID made by
+	// the attempt Refresh. Votes must hold an "abort" vote on that attempt
+	// from one holder (who never stored it, and now never will).
 	ControlAbortEpoch = "abort-epoch"
+	// ControlRefreshVote asks a holder for its vote on the refresh attempt
+	// Refresh of KeyID's epoch Epoch (StatusEpochVote): "stored" if it
+	// holds the epoch made by that attempt, otherwise "abort", after which
+	// it never stores it.
+	ControlRefreshVote = "refresh-vote"
 )
+
+// Votes on a refresh attempt (EpochVote.Vote).
+const (
+	VoteStored = "stored"
+	VoteAbort  = "abort"
+)
+
+// EpochVote is a holder's signed vote on one refresh attempt: the
+// statement EpochVoteMessage signed with the node's identity key
+// (envelope.Identity.SignStatement, kind EpochVoteKind). A holder votes
+// only one way on an attempt, so n "stored" votes (commit) and one "abort"
+// vote (abort) never both exist: the coordinator, which relays them,
+// cannot commit some holders and abort others.
+type EpochVote struct {
+	Node      string `json:"node"`
+	Vote      string `json:"vote"`
+	Signature []byte `json:"signature"`
+}
+
+// EpochVoteKind is the statement kind of an EpochVote's signature.
+const EpochVoteKind = "refresh-vote"
+
+// EpochVoteMessage is the statement a holder signs: key id, the new
+// epoch, the refresh attempt (its session id) and the vote, each
+// length-prefixed.
+func EpochVoteMessage(keyID string, epoch uint64, attempt []byte, vote string) []byte {
+	out := binary.BigEndian.AppendUint16(nil, uint16(len(keyID)))
+	out = append(out, keyID...)
+	out = binary.BigEndian.AppendUint64(out, epoch)
+	out = append(out, byte(len(attempt)))
+	out = append(out, attempt...)
+	out = append(out, byte(len(vote)))
+	return append(out, vote...)
+}
 
 // Control is a request from the coordinator.
 type Control struct {
@@ -138,6 +180,11 @@ type Control struct {
 	// run only if it is the node's active epoch, refresh refreshes it, and
 	// commit-epoch and abort-epoch name the new epoch.
 	Epoch uint64 `json:"epoch,omitempty"`
+	// Refresh is the refresh attempt (its session id) that commit-epoch,
+	// abort-epoch and refresh-vote concern; Votes is the evidence for a
+	// commit or an abort.
+	Refresh []byte      `json:"refresh,omitempty"`
+	Votes   []EpochVote `json:"votes,omitempty"`
 }
 
 // Status kinds.
@@ -153,6 +200,8 @@ const (
 	// StatusRefreshStored: the node stored its refreshed share sealed as
 	// the pending epoch Epoch (PublicKey is the key's unchanged package).
 	StatusRefreshStored = "refresh-stored"
+	// StatusEpochVote: the node's vote on a refresh attempt.
+	StatusEpochVote = "epoch-vote"
 	// StatusEpochSettled: the node carried out commit-epoch or abort-epoch
 	// for Epoch (also when it had done so before).
 	StatusEpochSettled = "epoch-settled"
@@ -170,8 +219,10 @@ type Status struct {
 	// Signature (r || s, 64 bytes, low S) and its recovery id (signed).
 	Signature  []byte `json:"signature,omitempty"`
 	RecoveryID int    `json:"recovery_id,omitempty"`
-	// Epoch: refresh-stored, epoch-settled.
+	// Epoch: refresh-stored, epoch-settled, epoch-vote.
 	Epoch uint64 `json:"epoch,omitempty"`
+	// Vote: refresh-stored (a "stored" vote) and epoch-vote.
+	Vote *EpochVote `json:"vote,omitempty"`
 }
 
 // EncodeJSON makes a frame from a JSON-encodable control, hello or status.
