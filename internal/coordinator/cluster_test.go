@@ -53,6 +53,7 @@ type clusterOptions struct {
 	tamper    func(to string, frame []byte) [][]byte
 	tamperIn  func(from string, frame []byte) []byte
 	events    *nodeEvents
+	coord     coordinator.Events // the coordinator's events (metrics)
 	noncePool int
 	// presignPool is the high watermark of ECDSA presignature pools.
 	presignPool int
@@ -126,7 +127,7 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	}
 	coord, err := coordinator.New(coordinator.Config{Log: log,
 		Roster: r, Store: store, RoundTimeout: roundTimeout, MaxAttempts: 3, Tamper: opts.tamper, TamperIn: opts.tamperIn, NoncePool: opts.noncePool,
-		PresignPool: opts.presignPool, PaillierBits: 2048,
+		PresignPool: opts.presignPool, PaillierBits: 2048, Events: opts.coord,
 		PeerNode: func(ctx context.Context) (string, error) {
 			md, _ := metadata.FromIncomingContext(ctx)
 			if v := md.Get("x-test-node"); len(v) == 1 {

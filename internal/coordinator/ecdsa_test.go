@@ -63,6 +63,39 @@ func (tc *testCluster) waitPresignatures(t *testing.T, key string, n int) {
 	}
 }
 
+// poolEvents records the coordinator's pool-size reports by pool.
+type poolEvents struct {
+	mu    sync.Mutex
+	sizes map[string][]int
+}
+
+func (e *poolEvents) CeremonyStarted(string)                    {}
+func (e *poolEvents) CeremonyCompleted(string, time.Duration)   {}
+func (e *poolEvents) RoundCompleted(string, int, time.Duration) {}
+func (e *poolEvents) CeremonyAborted(string, string)            {}
+func (e *poolEvents) Blamed(string)                             {}
+func (e *poolEvents) NodesOnline(int)                           {}
+func (e *poolEvents) PoolSize(key, pool string, n int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sizes[key+" "+pool] = append(e.sizes[key+" "+pool], n)
+}
+
+// dropped reports whether some pool's size was reported lower than its
+// previous report.
+func (e *poolEvents) dropped() bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ns := range e.sizes {
+		for i := 1; i < len(ns); i++ {
+			if ns[i] < ns[i-1] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 func TestECDSAKeyThroughTheCoordinator(t *testing.T) {
 	if testing.Short() {
 		t.Skip("generates Paillier keys")
@@ -91,7 +124,8 @@ func TestECDSAKeyThroughTheCoordinator(t *testing.T) {
 		again, _ := wire.EncodeJSON(wire.FrameControl, &c)
 		return [][]byte{fr, again}
 	}
-	tc := newTestClusterWith(t, 5, clusterOptions{presignPool: 3, tamper: tamper, events: events, roundTimeout: ecdsaRoundTimeout()})
+	pools := &poolEvents{sizes: map[string][]int{}}
+	tc := newTestClusterWith(t, 5, clusterOptions{presignPool: 3, tamper: tamper, events: events, coord: pools, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
 	start := time.Now()
 	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "eth-1", Scheme: "ecdsa-secp256k1", Threshold: 3})
@@ -136,6 +170,10 @@ func TestECDSAKeyThroughTheCoordinator(t *testing.T) {
 			if !resp.Presigned {
 				t.Fatalf("signature %d did not use a presignature (%d attempts, blamed %v)", i, resp.Attempts, resp.Blamed)
 			}
+		}
+		// The pool-size metric follows consumption, not only refills.
+		if !pools.dropped() {
+			t.Fatalf("no pool-size report went down after three presignatures were used: %v", pools.sizes)
 		}
 	})
 	t.Run("a presignature id named twice is refused by every holder", func(t *testing.T) {

@@ -190,7 +190,7 @@ func (c *Coordinator) maintainPresigns() {
 					c.cfg.Log.Warn("presigning failed", "key", pool.key.ID, "signers", signersKey(pool.signers), "err", err)
 					time.Sleep(time.Second) // do not spin on a failing set
 				} else {
-					c.cfg.Events.PoolSize(pool.key.ID, "presign/"+signersKey(pool.signers)+"/"+scheme.FormatPath(pool.path), n)
+					c.cfg.Events.PoolSize(pool.key.ID, pool.label(), n)
 				}
 				c.kickPresign()
 			}(pool)
@@ -249,7 +249,13 @@ func (c *Coordinator) takePresignature(k *Key, path []uint32, excluded map[strin
 	}
 	id := best.ids[0]
 	best.ids = best.ids[1:]
+	c.cfg.Events.PoolSize(k.ID, best.label(), len(best.ids))
 	return slices.Clone(best.signers), id, true
+}
+
+// label names a pool in the pool-size metric.
+func (pool *presignPool) label() string {
+	return "presign/" + signersKey(pool.signers) + "/" + scheme.FormatPath(pool.path)
 }
 
 // drainPresignatures empties a key's pools: after a refresh commits, the
@@ -262,6 +268,7 @@ func (c *Coordinator) drainPresignatures(keyID string) {
 	for key, pool := range p.pools {
 		if key.key == keyID {
 			pool.ids = nil
+			c.cfg.Events.PoolSize(keyID, pool.label(), 0)
 		}
 	}
 }
