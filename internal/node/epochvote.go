@@ -142,7 +142,8 @@ func (n *Node) refreshVote(ctx context.Context, c *wire.Control, send Send) erro
 	if len(c.Refresh) != 32 {
 		return n.refuse(send, c.Session, c.KeyID, "malformed", errors.New("no refresh attempt named"))
 	}
-	if _, reason, err := n.ecdsaShare(ctx, c.KeyID); err != nil {
+	st, reason, err := n.ecdsaShare(ctx, c.KeyID)
+	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, reason, err)
 	}
 	n.epochMu.Lock()
@@ -156,6 +157,11 @@ func (n *Node) refreshVote(ctx context.Context, c *wire.Control, send Send) erro
 			return wire.VoteStored, nil
 		case recAbort:
 			return wire.VoteAbort, nil
+		}
+		// A new vote is only on the next epoch (this bounds what a
+		// coordinator can make the node record).
+		if c.Epoch != uint64(st.ecdsa.Epoch)+1 {
+			return "", fmt.Errorf("vote on epoch %d, the active epoch is %d", c.Epoch, st.ecdsa.Epoch)
 		}
 		n.aborted[hex.EncodeToString(c.Refresh)] = true
 		// A pending share of this epoch without any "stored" record is
@@ -177,7 +183,7 @@ func (n *Node) refreshVote(ctx context.Context, c *wire.Control, send Send) erro
 	}()
 	n.epochMu.Unlock()
 	if err != nil {
-		return n.refuse(send, c.Session, c.KeyID, "keystore", err)
+		return n.refuse(send, c.Session, c.KeyID, "epoch", err)
 	}
 	n.cfg.Log.Info("voted on a key refresh", "key", c.KeyID, "epoch", c.Epoch, "attempt", fmt.Sprintf("%x", c.Refresh[:8]), "vote", vote)
 	return n.status(send, &wire.Status{Kind: wire.StatusEpochVote, Session: c.Session, KeyID: c.KeyID, Epoch: c.Epoch, Vote: n.signVote(c.KeyID, c.Epoch, c.Refresh, vote)})

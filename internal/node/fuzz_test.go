@@ -17,6 +17,14 @@ import (
 
 func testNode(t testing.TB) *Node {
 	t.Helper()
+	n, _ := testNodeIDs(t)
+	return n
+}
+
+// testNodeIDs returns node-1 of a three-node roster and every node's
+// identity.
+func testNodeIDs(t testing.TB) (*Node, map[string]*envelope.Identity) {
+	t.Helper()
 	pass, _ := sealer.NewPassphrase([]byte("fuzz"))
 	s, err := sealer.NewPassphraseSealer(pass, sealer.TestArgon2)
 	if err != nil {
@@ -28,8 +36,10 @@ func testNode(t testing.TB) *Node {
 	}
 	var entries []roster.Entry
 	var self *envelope.Identity
+	ids := map[string]*envelope.Identity{}
 	for _, name := range []string{"node-1", "node-2", "node-3"} {
 		id, _ := envelope.NewIdentity(rand.Reader)
+		ids[name] = id
 		if self == nil {
 			self = id
 		}
@@ -44,7 +54,7 @@ func testNode(t testing.TB) *Node {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return n
+	return n, ids
 }
 
 // FuzzHandleFrame: no frame from the coordinator, however malformed, panics
