@@ -210,22 +210,11 @@ func (c *Coordinator) settle(ctx context.Context, r *Refresh, nodes []string, ti
 	if r.State == RefreshAborted {
 		kind = wire.ControlAbortEpoch
 	}
-	sid, err := newSession()
+	cer, want, err := c.sendEach(nodes, &wire.Control{Kind: kind, KeyID: r.KeyID, Epoch: r.Epoch, Refresh: r.Attempt, Votes: r.Votes})
 	if err != nil {
 		return nil, err
 	}
-	parties := make([]wire.Party, len(nodes))
-	for i, n := range nodes {
-		parties[i] = wire.Party{ID: uint16(i + 1), Node: n}
-	}
-	cer := c.open(sid, parties)
 	defer c.close(cer)
-	want := 0
-	for _, n := range nodes {
-		if c.control(n, &wire.Control{Kind: kind, Session: sid[:], KeyID: r.KeyID, Epoch: r.Epoch, Refresh: r.Attempt, Votes: r.Votes}) {
-			want++
-		}
-	}
 	var done []string
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
@@ -250,6 +239,29 @@ func (c *Coordinator) settle(ctx context.Context, r *Refresh, nodes []string, ti
 		}
 	}
 	return done, c.confirmed(ctx, r.KeyID, r.Epoch, done)
+}
+
+// sendEach sends ctl, under a new session, to each of nodes that is
+// online, and returns the session (to close) and how many got it.
+func (c *Coordinator) sendEach(nodes []string, ctl *wire.Control) (*ceremony, int, error) {
+	sid, err := newSession()
+	if err != nil {
+		return nil, 0, err
+	}
+	parties := make([]wire.Party, len(nodes))
+	for i, n := range nodes {
+		parties[i] = wire.Party{ID: uint16(i + 1), Node: n}
+	}
+	cer := c.open(sid, parties)
+	sent := 0
+	for _, n := range nodes {
+		cc := *ctl
+		cc.Session = sid[:]
+		if c.control(n, &cc) {
+			sent++
+		}
+	}
+	return cer, sent, nil
 }
 
 // settleNode tells a node that (re)connected the outcome of every refresh
@@ -327,22 +339,11 @@ func (c *Coordinator) askVotes(ctx context.Context, r *Refresh, holders []string
 	if len(ask) == 0 {
 		return nil
 	}
-	sid, err := newSession()
+	cer, want, err := c.sendEach(ask, &wire.Control{Kind: wire.ControlRefreshVote, KeyID: r.KeyID, Epoch: r.Epoch, Refresh: r.Attempt})
 	if err != nil {
 		return err
 	}
-	parties := make([]wire.Party, len(ask))
-	for i, n := range ask {
-		parties[i] = wire.Party{ID: uint16(i + 1), Node: n}
-	}
-	cer := c.open(sid, parties)
 	defer c.close(cer)
-	want := 0
-	for _, n := range ask {
-		if c.control(n, &wire.Control{Kind: wire.ControlRefreshVote, Session: sid[:], KeyID: r.KeyID, Epoch: r.Epoch, Refresh: r.Attempt}) {
-			want++
-		}
-	}
 	timer := time.NewTimer(timeout)
 	defer timer.Stop()
 	for got := 0; got < want; {
