@@ -36,6 +36,25 @@ func (tc *testCluster) addPrimes(t *testing.T, offset int) {
 	}
 }
 
+// editControl returns the frame with its control edited, if it carries a
+// control of the given kind, and the frame unchanged otherwise.
+func editControl(t *testing.T, fr []byte, kind string, edit func(c *wire.Control)) [][]byte {
+	f, err := wire.ParseFrame(fr)
+	if err != nil || f.Type != wire.FrameControl {
+		return [][]byte{fr}
+	}
+	var c wire.Control
+	if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != kind {
+		return [][]byte{fr}
+	}
+	edit(&c)
+	out, err := wire.EncodeJSON(wire.FrameControl, &c)
+	if err != nil {
+		t.Error(err)
+	}
+	return [][]byte{out}
+}
+
 // activeEpoch is the epoch of a node's active share of key.
 func activeEpoch(t *testing.T, st keystore.Store, key string) uint64 {
 	t.Helper()
@@ -313,20 +332,10 @@ func TestECDSARefreshAbortedByAHoldersVote(t *testing.T) {
 	// attempt everywhere.
 	var spoil atomic.Bool
 	tamper := func(to string, fr []byte) [][]byte {
-		f, err := wire.ParseFrame(fr)
-		if !spoil.Load() || to != "node-3" || err != nil || f.Type != wire.FrameControl {
+		if !spoil.Load() || to != "node-3" {
 			return [][]byte{fr}
 		}
-		var c wire.Control
-		if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != wire.ControlRefresh {
-			return [][]byte{fr}
-		}
-		c.Epoch += 7
-		out, err := wire.EncodeJSON(wire.FrameControl, &c)
-		if err != nil {
-			t.Error(err)
-		}
-		return [][]byte{out}
+		return editControl(t, fr, wire.ControlRefresh, func(c *wire.Control) { c.Epoch += 7 })
 	}
 	tc := newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
@@ -376,17 +385,14 @@ func TestNodesSwitchEpochsOnlyOnTheHoldersVotes(t *testing.T) {
 	// epochs; told the truth later, they commit.
 	var lie atomic.Bool
 	tamper := func(to string, fr []byte) [][]byte {
-		f, err := wire.ParseFrame(fr)
-		if !lie.Load() || (to != "node-2" && to != "node-3") || err != nil || f.Type != wire.FrameControl {
+		if !lie.Load() || (to != "node-2" && to != "node-3") {
 			return [][]byte{fr}
 		}
-		var c wire.Control
-		if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != wire.ControlCommitEpoch {
-			return [][]byte{fr}
-		}
-		if to == "node-3" {
-			c.Votes = slices.DeleteFunc(c.Votes, func(v wire.EpochVote) bool { return v.Node == "node-5" })
-		} else {
+		return editControl(t, fr, wire.ControlCommitEpoch, func(c *wire.Control) {
+			if to == "node-3" {
+				c.Votes = slices.DeleteFunc(c.Votes, func(v wire.EpochVote) bool { return v.Node == "node-5" })
+				return
+			}
 			c.Kind = wire.ControlAbortEpoch
 			for _, v := range c.Votes {
 				if v.Node == "node-2" {
@@ -395,12 +401,7 @@ func TestNodesSwitchEpochsOnlyOnTheHoldersVotes(t *testing.T) {
 					break
 				}
 			}
-		}
-		out, err := wire.EncodeJSON(wire.FrameControl, &c)
-		if err != nil {
-			t.Error(err)
-		}
-		return [][]byte{out}
+		})
 	}
 	tc := newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
