@@ -45,7 +45,7 @@ func (n *Node) signECDSA(ctx context.Context, sid [32]byte, c *wire.Control, sen
 		// Persist, then sign: the presignature is consumed on disk before
 		// anything is computed from it. Whatever happens next, it never
 		// signs again.
-		got, qerr := n.presigs.do(ctx, keystore.NonceUse{KeyID: c.KeyID, ID: c.PresignID})
+		got, qerr := n.presigs.do(ctx, keystore.NonceUse{KeyID: c.KeyID, ID: c.PresignID}, false)
 		if qerr != nil || got.err != nil {
 			return n.refuse(send, c.Session, c.KeyID, "presignature", errors.Join(got.err, qerr))
 		}

@@ -153,6 +153,15 @@ func (n *Node) preprocess(ctx context.Context, sid [32]byte, c *wire.Control, se
 // signOneRound answers a one-round signing request: the verification gate,
 // then the durable consumption of the named nonce, then the share.
 func (n *Node) signOneRound(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
+	// Tell the group commit a consumption is coming, so that a commit
+	// starting meanwhile waits for it and one fsync serves both.
+	n.consumes.expect()
+	announced := true
+	defer func() {
+		if announced {
+			n.consumes.abandon()
+		}
+	}()
 	a, reason, err := n.authorize(ctx, c)
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, reason, err)
@@ -161,7 +170,8 @@ func (n *Node) signOneRound(ctx context.Context, sid [32]byte, c *wire.Control, 
 	if c.NonceID == "" {
 		return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("no nonce id"))
 	}
-	got, qerr := n.consumes.do(ctx, keystore.NonceUse{KeyID: c.KeyID, ID: c.NonceID})
+	announced = false
+	got, qerr := n.consumes.do(ctx, keystore.NonceUse{KeyID: c.KeyID, ID: c.NonceID}, true)
 	if qerr != nil || got.err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "nonce", errors.Join(got.err, qerr))
 	}

@@ -69,7 +69,10 @@ func (n *Node) serve(ctx context.Context, dial Dial) error {
 	}
 	n.cfg.Log.Info("connected to coordinator")
 
-	workers := max(4, 2*runtime.GOMAXPROCS(0))
+	// Many workers: a signing request spends most of its time waiting for
+	// the group commit, and requests waiting behind it in the same queue
+	// could join neither that commit nor the next.
+	workers := max(frameWorkers, 2*runtime.GOMAXPROCS(0))
 	queues := make([]chan []byte, workers)
 	var wg sync.WaitGroup
 	errc := make(chan error, workers)
@@ -119,6 +122,9 @@ func (n *Node) serve(ctx context.Context, dial Dial) error {
 		}
 	}
 }
+
+// frameWorkers is the least number of frame workers of a connection.
+const frameWorkers = 32
 
 // sessionKey finds the session a frame belongs to, for routing only.
 func sessionKey(raw []byte) ([]byte, bool) {

@@ -157,7 +157,7 @@ func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, s
 		return n.refuse(send, c.Session, s.keyID, "nonce", frost.ErrNonceReused)
 	}
 	// Persist, then send: the use is on disk before the share exists.
-	if err, qerr := n.uses.do(ctx, keystore.NonceUse{KeyID: s.keyID, ID: st.nonceID}); err != nil || qerr != nil {
+	if err, qerr := n.uses.do(ctx, keystore.NonceUse{KeyID: s.keyID, ID: st.nonceID}, false); err != nil || qerr != nil {
 		return n.refuse(send, c.Session, s.keyID, "nonce", errors.Join(err, qerr))
 	}
 	z, err := frost.Sign(st.share.share, st.nonces, st.message, pkg)
