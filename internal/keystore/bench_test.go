@@ -91,3 +91,27 @@ func BenchmarkConsumeNonceBatch(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 	b.ReportMetric(batch, "nonces/op")
 }
+
+// BenchmarkPutNonces128 measures storing one preprocessing batch: 128
+// sealed nonces in one transaction, as a node answers a refill.
+func BenchmarkPutNonces128(b *testing.B) {
+	ctx := context.Background()
+	st, err := openSQLite(filepath.Join(b.TempDir(), "node.db"), passSealer(b, "pw"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	secret := make([]byte, 64)
+	batch := make([]NonceSecret, 128)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := range b.N {
+		for j := range batch {
+			batch[j] = NonceSecret{KeyID: "k", ID: fmt.Sprintf("%032x", i*len(batch)+j), Secret: secret}
+		}
+		if err := st.PutNonces(ctx, batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+}

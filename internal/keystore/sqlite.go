@@ -36,6 +36,8 @@ const (
 	sqlSelectOneTime  = `SELECT sealed, consumed_at FROM one_time WHERE kind = ? AND key_id = ? AND id = ?`
 	sqlConsumeOneTime = `UPDATE one_time SET sealed = NULL, consumed_at = ?
 				WHERE kind = ? AND key_id = ? AND id = ? AND consumed_at IS NULL`
+	sqlPutOneTime = `INSERT INTO one_time (kind, key_id, id, sealed, created_at)
+				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	sqlRecordNonceUse = `INSERT INTO one_time (kind, key_id, id, sealed, created_at, consumed_at)
 				VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`
 )
@@ -44,7 +46,7 @@ const (
 // must run outside any transaction: the store has one connection.
 func (st *sqliteStore) prepare(ctx context.Context) error {
 	st.stmts = map[string]*sql.Stmt{}
-	for _, q := range []string{sqlSelectOneTime, sqlConsumeOneTime, sqlRecordNonceUse} {
+	for _, q := range []string{sqlSelectOneTime, sqlConsumeOneTime, sqlRecordNonceUse, sqlPutOneTime} {
 		s, err := st.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("keystore: open: prepare: %w", err)
@@ -598,10 +600,10 @@ func (st *sqliteStore) PutNonces(ctx context.Context, nonces []NonceSecret) erro
 		}
 	}
 	err := st.tx(ctx, func(tx *sql.Tx) error {
+		ins := st.stmt(ctx, tx, sqlPutOneTime)
 		now := st.stamp()
 		for i, n := range nonces {
-			res, err := tx.ExecContext(ctx, `INSERT INTO one_time (kind, key_id, id, sealed, created_at)
-				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`, kindNonce, n.KeyID, n.ID, sealed[i], now)
+			res, err := ins.ExecContext(ctx, kindNonce, n.KeyID, n.ID, sealed[i], now)
 			if err != nil {
 				return err
 			}
