@@ -33,6 +33,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"sync"
 	"sync/atomic"
 
 	"filippo.io/bigmod"
@@ -77,6 +78,9 @@ type Modulus struct {
 	m    *bigmod.Modulus
 	n    *big.Int
 	size int // byte length
+
+	montOnce sync.Once
+	mont     *mont
 }
 
 // NewModulus prepares an odd modulus n > 1.
@@ -106,9 +110,20 @@ func (m *Modulus) Int() *big.Int { return new(big.Int).Set(m.n) }
 // BitLen returns the bit length of the modulus.
 func (m *Modulus) BitLen() int { return m.n.BitLen() }
 
-// nat converts x (any integer) to a Nat reduced modulo m. Negative x is
-// reduced with math/big first.
+// nat converts x (any integer) to a Nat reduced modulo m. A non-negative x
+// is reduced in constant time with respect to its value (for its byte
+// length) and to the modulus, which may be secret (p, q, p², q²); a
+// negative x (public values only) is reduced with math/big first.
 func (m *Modulus) nat(x *big.Int) *bigmod.Nat {
+	if x.Sign() >= 0 {
+		return natFromBytesMod(x.Bytes(), m.m)
+	}
+	return m.natPublic(x)
+}
+
+// natPublic is nat for a public value modulo a public modulus, in
+// variable time (math/big reduction when x is out of range).
+func (m *Modulus) natPublic(x *big.Int) *bigmod.Nat {
 	v := x
 	if x.Sign() < 0 || x.Cmp(m.n) >= 0 {
 		v = new(big.Int).Mod(x, m.n)
@@ -255,7 +270,7 @@ func (m *Modulus) MultiExpSmall(bases []*big.Int, exps []uint32, expBits int) *b
 	c := newMont(m)
 	ns := make([]*bigmod.Nat, len(bases))
 	for i, b := range bases {
-		ns[i] = c.to(m.nat(b))
+		ns[i] = c.to(m.natPublic(b))
 	}
 	acc := c.unit()
 	for bit := expBits - 1; bit >= 0; bit-- {

@@ -182,12 +182,13 @@ type CRTFixedBase struct {
 	fp, fq *FixedBase
 }
 
-// NewFixedBase prepares CRT fixed-base exponentiation of base.
+// NewFixedBase prepares CRT fixed-base exponentiation of base, a
+// non-negative unit modulo n (the caller checks it against the public n).
 func (c *CRT) NewFixedBase(base *big.Int) *CRTFixedBase {
 	return &CRTFixedBase{
 		c:  c,
-		fp: c.mp.NewFixedBase(new(big.Int).Mod(base, c.mp.n)),
-		fq: c.mq.NewFixedBase(new(big.Int).Mod(base, c.mq.n)),
+		fp: newFixedBase(c.mp, base),
+		fq: newFixedBase(c.mq, base),
 	}
 }
 
@@ -197,8 +198,8 @@ func (c *CRT) NewFixedBase(base *big.Int) *CRTFixedBase {
 func (f *CRTFixedBase) ExpCT(e *big.Int, eBits int) *big.Int {
 	ep := new(big.Int).SetBytes(reduceExp(e, eBits, f.c.op))
 	eq := new(big.Int).SetBytes(reduceExp(e, eBits, f.c.oq))
-	rp := f.fp.ExpCT(ep, f.c.mp.BitLen())
-	rq := f.fq.ExpCT(eq, f.c.mq.BitLen())
+	rp := f.fp.expCTUnsigned(ep, f.c.mp.BitLen())
+	rq := f.fq.expCTUnsigned(eq, f.c.mq.BitLen())
 	wipeInt(ep)
 	wipeInt(eq)
 	return f.c.Combine(rp, rq)

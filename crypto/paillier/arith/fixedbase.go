@@ -34,13 +34,20 @@ type FixedBase struct {
 }
 
 // NewFixedBase prepares fixed-base exponentiation of base (a unit modulo
-// m). The table is built lazily.
+// m, a public modulus). The table is built lazily.
 func (m *Modulus) NewFixedBase(base *big.Int) *FixedBase {
 	b := new(big.Int).Mod(base, m.n)
 	if new(big.Int).GCD(nil, nil, b, m.n).Cmp(big.NewInt(1)) != 0 {
 		panic("arith: fixed base: base is not a unit")
 	}
-	return &FixedBase{m: m, c: newMont(m), base: b, offsets: map[int]*bigmod.Nat{}}
+	return newFixedBase(m, b)
+}
+
+// newFixedBase is NewFixedBase without the unit check, for a modulus that
+// may be secret: base ≥ 0 is reduced in constant time, and the caller
+// checked that it is a unit (modulo the public n = p·q).
+func newFixedBase(m *Modulus, base *big.Int) *FixedBase {
+	return &FixedBase{m: m, c: newMont(m), base: new(big.Int).Set(base), offsets: map[int]*bigmod.Nat{}}
 }
 
 // table returns at least windows rows.
@@ -112,7 +119,8 @@ const wordBits = 32 << (^uint(0) >> 63)
 // ExpCT returns base^e mod m for a secret signed e with |e| < 2^eBits, in
 // time that depends only on eBits and the modulus size: it computes
 // base^(e + 2^eBits) with a constant-time scan of every table row, always
-// multiplying, then multiplies by the cached public base^(−2^eBits).
+// multiplying, then multiplies by the cached public base^(−2^eBits). The
+// modulus must be public (the offset is inverted with math/big).
 func (f *FixedBase) ExpCT(e *big.Int, eBits int) *big.Int {
 	if e.BitLen() > eBits {
 		eBits = e.BitLen() // out of contract: the length of e leaks
@@ -120,12 +128,32 @@ func (f *FixedBase) ExpCT(e *big.Int, eBits int) *big.Int {
 	count((eBits+1)/4, f.m.BitLen())
 	shift := new(big.Int).Lsh(big.NewInt(1), uint(eBits))
 	shifted := new(big.Int).Add(e, shift) // in [0, 2^(eBits+1))
-	windows := (eBits + 1 + fbWindow - 1) / fbWindow
+	acc := f.expCT(shifted, eBits+1)
+	shifted.SetInt64(0)
+	return f.m.toInt(f.c.from(f.c.mul(acc, f.offset(eBits))))
+}
+
+// expCTUnsigned returns base^e mod m for a secret 0 ≤ e < 2^eBits, in time
+// that depends only on eBits and the modulus size (no offset: the modulus
+// may be secret).
+func (f *FixedBase) expCTUnsigned(e *big.Int, eBits int) *big.Int {
+	if e.BitLen() > eBits {
+		eBits = e.BitLen() // out of contract: the length of e leaks
+	}
+	count(eBits/4, f.m.BitLen())
+	return f.m.toInt(f.c.from(f.expCT(e, eBits)))
+}
+
+// expCT returns base^e·R mod m for 0 ≤ e < 2^bits, scanning every table
+// entry of each of ⌈bits/4⌉ windows with masks and always multiplying.
+func (f *FixedBase) expCT(e *big.Int, bits int) *bigmod.Nat {
+	windows := (bits + fbWindow - 1) / fbWindow
 	rows := f.table(windows)
 	// The digits come from a fixed-length byte buffer so their extraction
 	// does not depend on the value's length.
 	buf := make([]byte, (windows*fbWindow+7)/8)
-	shifted.FillBytes(buf)
+	e.FillBytes(buf)
+	defer wipeBytes(buf)
 	acc := f.c.unit()
 	tmp := f.c.unit()
 	one := f.c.r.Bits() // 1 in the domain
@@ -146,10 +174,8 @@ func (f *FixedBase) ExpCT(e *big.Int, eBits int) *big.Int {
 		}
 		f.c.mul(acc, tmp)
 	}
-	f.c.mul(acc, f.offset(eBits))
-	wipeBytes(buf)
-	shifted.SetInt64(0)
-	return f.m.toInt(f.c.from(acc))
+	clear(tl)
+	return acc
 }
 
 // ctEqMask returns all ones if a == b and zero otherwise, without branches.

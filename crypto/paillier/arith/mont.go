@@ -1,7 +1,6 @@
 package arith
 
 import (
-	"math/big"
 	"math/bits"
 	_ "unsafe" // for go:linkname
 
@@ -34,17 +33,28 @@ type mont struct {
 	r     *bigmod.Nat // R mod m: 1 in the domain
 }
 
+// newMont returns the Montgomery arithmetic modulo m, prepared once per
+// Modulus. The modulus may be
+// secret (p, q, p², q²): R mod m and R² mod m come from 2·W·limbs modular
+// doublings of 1 with bigmod's constant-time addition, not from a math/big
+// division.
 func newMont(m *Modulus) *mont {
+	m.montOnce.Do(func() { m.mont = buildMont(m) })
+	return m.mont
+}
+
+func buildMont(m *Modulus) *mont {
 	limbs := len(bigmod.NewNat().ExpandFor(m.m).Bits())
-	r := new(big.Int).Lsh(big.NewInt(1), uint(limbs*bits.UintSize))
-	rr := new(big.Int).Mul(r, r)
-	return &mont{
-		m:     m.m,
-		limbs: limbs,
-		rr:    m.nat(rr),
-		one:   m.nat(big.NewInt(1)),
-		r:     m.nat(r),
+	x := bigmod.NewNat().SetUint(1).ExpandFor(m.m)
+	c := &mont{m: m.m, limbs: limbs, one: bigmod.NewNat().SetUint(1).ExpandFor(m.m)}
+	for i := 1; i <= 2*limbs*bits.UintSize; i++ {
+		x.Add(x, m.m)
+		if i == limbs*bits.UintSize {
+			c.r = c.clone(x)
+		}
 	}
+	c.rr = x
+	return c
 }
 
 // to sets x = x·R mod m (into the domain).
