@@ -95,10 +95,15 @@ func (n *Node) startRefresh(ctx context.Context, sid [32]byte, c *wire.Control, 
 		stored := &storedShare{scheme: scheme.ECDSA, ecdsa: key, nodes: nodes}
 		// Persist, then vote: a "stored" vote leaves only for a share in
 		// the keystore. Once this node voted abort on the attempt (asked
-		// while the session still ran), it never stores it.
+		// while the session still ran, or before it started, even across
+		// a restart: the vote is recorded), it never stores it.
 		n.epochMu.Lock()
 		err := errAborted
-		if !n.aborted[hex.EncodeToString(s.id[:])] {
+		rec, rerr := n.recordedVote(ctx, s.keyID, next, s.id[:])
+		switch {
+		case rerr != nil:
+			err = rerr
+		case !n.aborted[hex.EncodeToString(s.id[:])] && rec != recAbort:
 			err = n.putPendingShare(ctx, s.keyID, next, stored)
 			if err == nil {
 				err = n.recordVote(ctx, s.keyID, next, s.id[:], recStored)
