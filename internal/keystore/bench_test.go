@@ -14,11 +14,7 @@ import (
 // node, since nothing derived from a nonce may be sent before it returns.
 func BenchmarkConsumeNonce(b *testing.B) {
 	ctx := context.Background()
-	st, err := openSQLite(filepath.Join(b.TempDir(), "node.db"), passSealer(b, "pw"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := benchStore(b)
 	secret := make([]byte, 64)
 	for i := range b.N {
 		if err := st.PutNonce(ctx, "k", fmt.Sprint(i), secret); err != nil {
@@ -37,6 +33,18 @@ func BenchmarkConsumeNonce(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
+// benchStore opens a SQLite keystore in a temporary directory, closed
+// when the benchmark ends.
+func benchStore(b *testing.B) *sqliteStore {
+	b.Helper()
+	st, err := openSQLite(filepath.Join(b.TempDir(), "node.db"), passSealer(b, "pw"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
 // cpuTime is the process's user and system CPU time.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
@@ -52,11 +60,7 @@ func cpuTime() time.Duration {
 func BenchmarkConsumeNonceBatch(b *testing.B) {
 	const batch = 8
 	ctx := context.Background()
-	st, err := openSQLite(filepath.Join(b.TempDir(), "node.db"), passSealer(b, "pw"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := benchStore(b)
 	secret := make([]byte, 64)
 	var puts []NonceSecret
 	for i := range b.N * batch {
@@ -96,11 +100,7 @@ func BenchmarkConsumeNonceBatch(b *testing.B) {
 // sealed nonces in one transaction, as a node answers a refill.
 func BenchmarkPutNonces128(b *testing.B) {
 	ctx := context.Background()
-	st, err := openSQLite(filepath.Join(b.TempDir(), "node.db"), passSealer(b, "pw"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
+	st := benchStore(b)
 	secret := make([]byte, 64)
 	batch := make([]NonceSecret, 128)
 	b.ResetTimer()
