@@ -54,7 +54,7 @@ func (np *NoncePool) Fill(ctx context.Context, want int) error {
 		jobs <- struct{}{}
 	}
 	close(jobs)
-	lr := &lockedReader{r: np.rand}
+	lr := arith.LockedReader(np.rand)
 	errs := make(chan error, workers)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {

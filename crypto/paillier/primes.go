@@ -10,6 +10,8 @@ import (
 	"math/bits"
 	"runtime"
 	"sync"
+
+	"github.com/custos-mpc/custos/crypto/paillier/arith"
 )
 
 // sieveBound is the bound on the small primes the safe-prime search sieves
@@ -119,18 +121,6 @@ func hasSmallFactor(n *big.Int, bound uint32) bool {
 	return false
 }
 
-// lockedReader serialises reads from a reader shared by several workers.
-type lockedReader struct {
-	mu sync.Mutex
-	r  io.Reader
-}
-
-func (l *lockedReader) Read(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return io.ReadFull(l.r, b)
-}
-
 // MinSafePrimeBits is the smallest safe prime GenerateSafePrime produces.
 const MinSafePrimeBits = 64
 
@@ -157,7 +147,7 @@ func GenerateSafePrime(ctx context.Context, r io.Reader, bits, workers int) (*bi
 	initPrimes()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	lr := &lockedReader{r: r}
+	lr := arith.LockedReader(r)
 	type result struct {
 		p   *big.Int
 		err error

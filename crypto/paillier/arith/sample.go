@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"sync"
 )
 
 // SampleUnit returns a uniform element of Z*_n (n > 1).
@@ -73,4 +74,20 @@ func IsUnit(x, n *big.Int) bool {
 		return false
 	}
 	return new(big.Int).GCD(nil, nil, x, n).Cmp(big.NewInt(1)) == 0
+}
+
+// LockedReader returns a reader that serialises reads from r, for a random
+// source shared by several workers; each Read fills its buffer
+// (io.ReadFull).
+func LockedReader(r io.Reader) io.Reader { return &lockedReader{r: r} }
+
+type lockedReader struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+func (l *lockedReader) Read(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return io.ReadFull(l.r, b)
 }

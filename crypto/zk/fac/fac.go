@@ -256,7 +256,7 @@ func ProveEach(r io.Reader, sk *paillier.SecretKey, rps []*pedersen.Parameters, 
 	if len(rps) != len(ctxs) {
 		return nil, errors.New("fac: prove: one context per verifier")
 	}
-	lr := &lockedReader{r: r}
+	lr := arith.LockedReader(r)
 	out := make([]*Proof, len(rps))
 	errs := make([]error, len(rps))
 	next := make(chan int, len(rps))
@@ -279,15 +279,4 @@ func ProveEach(r io.Reader, sk *paillier.SecretKey, rps []*pedersen.Parameters, 
 		return nil, err
 	}
 	return out, nil
-}
-
-type lockedReader struct {
-	mu sync.Mutex
-	r  io.Reader
-}
-
-func (l *lockedReader) Read(b []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.r.Read(b)
 }
