@@ -82,6 +82,32 @@ func shareStatus(t *testing.T, st keystore.Store, key string, epoch uint64) keys
 	return info.Status
 }
 
+// refreshableKey creates the 3-of-5 ECDSA key "k" and gives every node
+// the primes of one refresh.
+func (tc *testCluster) refreshableKey(t *testing.T) *wire.KeyInfo {
+	t.Helper()
+	info, err := tc.admin.CreateKey(context.Background(), &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.addPrimes(t, 5)
+	return info
+}
+
+// signWithNode3 stops node-4 and node-5, so every quorum of "k" includes
+// node-3, and signs msg: node-3 must sign, under the key pub.
+func (tc *testCluster) signWithNode3(t *testing.T, pub []byte, msg string) {
+	t.Helper()
+	for _, n := range []string{"node-4", "node-5"} {
+		tc.cancel[n]()
+		tc.waitOffline(t, n)
+	}
+	r := tc.signECDSA(t, "k", msg)
+	if !slices.Contains(r.Signers, "node-3") || !bytes.Equal(r.PublicKey, pub) {
+		t.Fatalf("signers %v under %x", r.Signers, r.PublicKey)
+	}
+}
+
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
@@ -205,11 +231,7 @@ func TestECDSARefreshCommitsOnANodeThatWasDownAtCommit(t *testing.T) {
 	}
 	tc = newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
-	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc.addPrimes(t, 5)
+	info := tc.refreshableKey(t)
 	dropCommit.Store(true)
 	resp, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
 	dropCommit.Store(false)
@@ -243,15 +265,7 @@ func TestECDSARefreshCommitsOnANodeThatWasDownAtCommit(t *testing.T) {
 		keys, err := tc.admin.ListKeys(ctx)
 		return err == nil && len(keys.Keys[0].PendingNodes) == 0
 	})
-	// With node-4 and node-5 down, every quorum includes node-3.
-	for _, n := range []string{"node-4", "node-5"} {
-		tc.cancel[n]()
-		tc.waitOffline(t, n)
-	}
-	r := tc.signECDSA(t, "k", "node-3 signs under the new epoch")
-	if !slices.Contains(r.Signers, "node-3") || !bytes.Equal(r.PublicKey, info.PublicKey) {
-		t.Fatalf("signers %v under %x", r.Signers, r.PublicKey)
-	}
+	tc.signWithNode3(t, info.PublicKey, "node-3 signs under the new epoch")
 }
 
 func TestECDSARefreshWaitsForTheVoteOfAHolderThatWentDown(t *testing.T) {
@@ -278,13 +292,9 @@ func TestECDSARefreshWaitsForTheVoteOfAHolderThatWentDown(t *testing.T) {
 	}
 	tc = newTestClusterWith(t, 5, clusterOptions{tamperIn: tamperIn, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
-	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc.addPrimes(t, 5)
+	info := tc.refreshableKey(t)
 	dropStored.Store(true)
-	_, err = tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
+	_, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
 	dropStored.Store(false)
 	if err == nil || !strings.Contains(err.Error(), "undecided") || !strings.Contains(err.Error(), "node-3") {
 		t.Fatalf("refresh: %v, want undecided waiting for node-3", err)
@@ -313,14 +323,7 @@ func TestECDSARefreshWaitsForTheVoteOfAHolderThatWentDown(t *testing.T) {
 		keys, err := tc.admin.ListKeys(ctx)
 		return err == nil && keys.Keys[0].Epoch == 1 && len(keys.Keys[0].PendingNodes) == 0
 	})
-	for _, n := range []string{"node-4", "node-5"} {
-		tc.cancel[n]()
-		tc.waitOffline(t, n)
-	}
-	r := tc.signECDSA(t, "k", "node-3 signs under the new epoch")
-	if !slices.Contains(r.Signers, "node-3") || !bytes.Equal(r.PublicKey, info.PublicKey) {
-		t.Fatalf("signers %v under %x", r.Signers, r.PublicKey)
-	}
+	tc.signWithNode3(t, info.PublicKey, "node-3 signs under the new epoch")
 }
 
 func TestECDSARefreshAbortedByAHoldersVote(t *testing.T) {
@@ -339,13 +342,9 @@ func TestECDSARefreshAbortedByAHoldersVote(t *testing.T) {
 	}
 	tc := newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
-	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tc.addPrimes(t, 5)
+	info := tc.refreshableKey(t)
 	spoil.Store(true)
-	_, err = tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
+	_, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
 	spoil.Store(false)
 	if err == nil || !strings.Contains(err.Error(), "aborted") {
 		t.Fatalf("refresh: %v, want aborted", err)
@@ -405,10 +404,7 @@ func TestNodesSwitchEpochsOnlyOnTheHoldersVotes(t *testing.T) {
 	}
 	tc := newTestClusterWith(t, 5, clusterOptions{tamper: tamper, roundTimeout: ecdsaRoundTimeout()})
 	ctx := context.Background()
-	if _, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "ecdsa-secp256k1", Threshold: 3}); err != nil {
-		t.Fatal(err)
-	}
-	tc.addPrimes(t, 5)
+	tc.refreshableKey(t)
 	lie.Store(true)
 	resp, err := tc.admin.RefreshKey(ctx, &wire.RefreshKeyRequest{KeyID: "k"})
 	lie.Store(false)
