@@ -66,21 +66,7 @@ func TestProcessClusterECDSAKill(t *testing.T) {
 		created := &op{done: make(chan struct{})}
 		go func() {
 			defer close(created.done)
-			var err error
-			for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
-				var out string
-				out, err = c.run(append([]string{"keys", "create", "--id", keyID, "--scheme", "ecdsa-secp256k1", "--threshold", "3",
-					"--paillier-bits", "2048", "--timeout", "2m", "--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin()...)...)
-				if err == nil {
-					var info struct {
-						PublicKey []byte `json:"public_key"`
-					}
-					err = json.Unmarshal([]byte(out), &info)
-					k.publicKey = info.PublicKey
-					break
-				}
-			}
-			created.err = err
+			k.publicKey, created.err = c.createKey(keyID, "ecdsa-secp256k1", 2*time.Minute, "--paillier-bits", "2048", "--timeout", "2m")
 		}()
 		line := log.await("presign session started", 2*time.Minute, created)
 		lc.Kill(victim)

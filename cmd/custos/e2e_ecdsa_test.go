@@ -44,23 +44,9 @@ func TestProcessClusterECDSA(t *testing.T) {
 	}
 	defer lc.Stop()
 	c := cli{t: t, lc: lc}
-	var info struct {
-		PublicKey []byte `json:"public_key"`
-	}
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		out, err := c.run(append([]string{"keys", "create", "--id", "eth-1", "--scheme", "ecdsa-secp256k1", "--threshold", "3",
-			"--paillier-bits", "2048", "--timeout", "4m", "--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin()...)...)
-		if err == nil {
-			if err := json.Unmarshal([]byte(out), &info); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("keys create never succeeded: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	pub, err := c.createKey("eth-1", "ecdsa-secp256k1", 5*time.Minute, "--paillier-bits", "2048", "--timeout", "4m")
+	if err != nil {
+		t.Fatal(err)
 	}
 	var mu sync.Mutex
 	var sigs []ecdsaSignOut
@@ -81,7 +67,7 @@ func TestProcessClusterECDSA(t *testing.T) {
 		sb, _ := hex.DecodeString(s.Signature)
 		var sig [64]byte
 		copy(sig[:], sb)
-		if hex.EncodeToString(pk) != hex.EncodeToString(info.PublicKey) {
+		if hex.EncodeToString(pk) != hex.EncodeToString(pub) {
 			t.Errorf("signed under another key")
 		}
 		if err := ecdsatest.Verify(pk, d, sig, byte(s.RecoveryID)); err != nil {
@@ -172,23 +158,9 @@ func TestProcessClusterECDSARefresh(t *testing.T) {
 	}
 	defer lc.Stop()
 	c := cli{t: t, lc: lc}
-	var info struct {
-		PublicKey []byte `json:"public_key"`
-	}
-	deadline := time.Now().Add(5 * time.Minute)
-	for {
-		out, err := c.run(append([]string{"keys", "create", "--id", "eth-r", "--scheme", "ecdsa-secp256k1", "--threshold", "3",
-			"--paillier-bits", "2048", "--timeout", "4m", "--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin()...)...)
-		if err == nil {
-			if err := json.Unmarshal([]byte(out), &info); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("keys create never succeeded: %v", err)
-		}
-		time.Sleep(500 * time.Millisecond)
+	pub, err := c.createKey("eth-r", "ecdsa-secp256k1", 5*time.Minute, "--paillier-bits", "2048", "--timeout", "4m")
+	if err != nil {
+		t.Fatal(err)
 	}
 	sign := func(tag string) {
 		t.Helper()
@@ -214,8 +186,8 @@ func TestProcessClusterECDSARefresh(t *testing.T) {
 		sb, _ := hex.DecodeString(s.Signature)
 		var sig [64]byte
 		copy(sig[:], sb)
-		if !bytes.Equal(pk, info.PublicKey) {
-			t.Fatalf("sign %s: signed under %x, the key is %x", tag, pk, info.PublicKey)
+		if !bytes.Equal(pk, pub) {
+			t.Fatalf("sign %s: signed under %x, the key is %x", tag, pk, pub)
 		}
 		if err := ecdsatest.Verify(pk, d, sig, byte(s.RecoveryID)); err != nil {
 			t.Fatalf("sign %s: %v", tag, err)
@@ -279,7 +251,7 @@ func TestProcessClusterECDSARefresh(t *testing.T) {
 	if err != nil {
 		t.Fatalf("second refresh: %v", err)
 	}
-	if second.OldEpoch != want || second.NewEpoch != want+1 || second.PublicKey != hex.EncodeToString(info.PublicKey) || len(second.Pending) != 0 {
+	if second.OldEpoch != want || second.NewEpoch != want+1 || second.PublicKey != hex.EncodeToString(pub) || len(second.Pending) != 0 {
 		t.Fatalf("second refresh %+v (epoch before it should be %d)", second, want)
 	}
 	sign("after the second refresh")

@@ -52,6 +52,32 @@ func (c cli) run(args ...string) (string, error) {
 	return string(out), nil
 }
 
+// createKey runs `custos keys create` for a 3-of-5 key on node-1..node-5
+// until it succeeds (it fails while a named node is not yet connected) or
+// within has passed, and returns the key's public key.
+func (c cli) createKey(id, scheme string, within time.Duration, flags ...string) ([]byte, error) {
+	args := append([]string{"keys", "create", "--id", id, "--scheme", scheme, "--threshold", "3",
+		"--nodes", "node-1,node-2,node-3,node-4,node-5"}, flags...)
+	args = append(args, c.admin()...)
+	deadline := time.Now().Add(within)
+	for {
+		out, err := c.run(args...)
+		if err == nil {
+			var info struct {
+				PublicKey []byte `json:"public_key"`
+			}
+			if err := json.Unmarshal([]byte(out), &info); err != nil {
+				return nil, err
+			}
+			return info.PublicKey, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("keys create never succeeded: %w", err)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
 type signOut struct {
 	PublicKey string   `json:"public_key"`
 	Signature string   `json:"signature"`
@@ -84,27 +110,10 @@ func TestProcessClusterSurvivesKilledNodes(t *testing.T) {
 	}
 	defer lc.Stop()
 	c := cli{t: t, lc: lc}
-	var info struct {
-		KeyID     string `json:"key_id"`
-		PublicKey []byte `json:"public_key"`
+	pub, err := c.createKey("wallet-1", "frost-ed25519", time.Minute, "--timeout", "20s")
+	if err != nil {
+		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		// Creation fails while a named node is not yet connected.
-		out, err := c.run(append([]string{"keys", "create", "--id", "wallet-1", "--scheme", "frost-ed25519", "--threshold", "3",
-			"--timeout", "20s", "--nodes", "node-1,node-2,node-3,node-4,node-5"}, c.admin()...)...)
-		if err == nil {
-			if err := json.Unmarshal([]byte(out), &info); err != nil {
-				t.Fatal(err)
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("keys create never succeeded: %v", err)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	pub := info.PublicKey
 
 	var mu sync.Mutex
 	var sigs []signOut
