@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -44,7 +45,7 @@ type testCluster struct {
 	authKey ed25519.PrivateKey
 	roster  roster.Roster
 	ids     map[string]*envelope.Identity
-	mkNode  func(id string, misbehave func(*frost.SignatureShare))
+	mkNode  func(id string, misbehave func(*frost.SignatureShare, *[]byte))
 }
 
 // clusterOptions let a test play a malicious coordinator and watch what
@@ -161,7 +162,7 @@ func newTestClusterWith(t *testing.T, n int, opts clusterOptions) *testCluster {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc.mkNode = func(name string, misbehave func(*frost.SignatureShare)) {
+	tc.mkNode = func(name string, misbehave func(*frost.SignatureShare, *[]byte)) {
 		st := tc.stores[name]
 		if st == nil {
 			st, err = keystore.NewMemory(s)
@@ -312,7 +313,7 @@ func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 	// node-2 turns malicious: every share it sends is off by one.
 	tc.cancel["node-2"]()
 	tc.waitOffline(t, "node-2")
-	tc.mkNode("node-2", func(z *frost.SignatureShare) { z.Z.Add(z.Z, frost.Ed25519.Group.NewScalar().SetUint64(1)) })
+	tc.mkNode("node-2", func(z *frost.SignatureShare, _ *[]byte) { z.Z.Add(z.Z, frost.Ed25519.Group.NewScalar().SetUint64(1)) })
 	tc.waitOnline(t, 5)
 	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
 		msg := []byte(fmt.Sprintf("transfer %d", i))
@@ -350,6 +351,54 @@ func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 	}
 }
 
+// TestWrongGroupCommitmentIsBlamed: signers report the group commitment
+// with their share so the coordinator need not compute it; a node that
+// reports a wrong one gains nothing (the coordinator computes it and the
+// signature is the package's) and is blamed with its signed envelope.
+func TestWrongGroupCommitmentIsBlamed(t *testing.T) {
+	tc := newTestCluster(t, 5)
+	ctx := context.Background()
+	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "frost-ed25519", Threshold: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.cancel["node-2"]()
+	tc.waitOffline(t, "node-2")
+	tc.mkNode("node-2", func(_ *frost.SignatureShare, R *[]byte) { *R = frost.Ed25519.Group.Generator().Bytes() })
+	tc.waitOnline(t, 5)
+	signed := false
+	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
+		msg := []byte(fmt.Sprintf("transfer %d", i))
+		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ed25519.Verify(resp.PublicKey, msg, resp.Signature) || resp.Attempts != 1 {
+			t.Fatalf("signature %x after %d attempts", resp.Signature, resp.Attempts)
+		}
+		signed = signed || slices.Contains(resp.Signers, "node-2")
+	}
+	if !signed {
+		t.Fatal("node-2 never signed")
+	}
+	blames, err := tc.store.Blames(ctx, info.KeyID)
+	if err != nil || len(blames) == 0 {
+		t.Fatalf("no blame recorded: %v", err)
+	}
+	for _, b := range blames {
+		if b.Node != "node-2" || !strings.Contains(b.Reason, "group commitment") {
+			t.Fatalf("blame %+v", b)
+		}
+		env, err := envelope.Parse(b.Evidence)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := envelope.Open(env, tc.roster["node-2"].Identity, nil); err != nil {
+			t.Fatalf("evidence is not node-2's signed envelope: %v", err)
+		}
+	}
+}
+
 func TestSilentNodeIsTimedOutAndAnotherQuorumSigns(t *testing.T) {
 	tc := newTestCluster(t, 5)
 	ctx := context.Background()
@@ -361,7 +410,7 @@ func TestSilentNodeIsTimedOutAndAnotherQuorumSigns(t *testing.T) {
 	// than the round timeout).
 	tc.cancel["node-4"]()
 	tc.waitOffline(t, "node-4")
-	tc.mkNode("node-4", func(*frost.SignatureShare) { time.Sleep(3 * time.Second) })
+	tc.mkNode("node-4", func(*frost.SignatureShare, *[]byte) { time.Sleep(3 * time.Second) })
 	tc.waitOnline(t, 5)
 	msg := make([]byte, 32)
 	for i := 0; i < 4; i++ {

@@ -235,16 +235,18 @@ func (c *Coordinator) finishSign(ctx context.Context, cer *ceremony, k *Key, pub
 	suite := pub.Suite
 	sid := cer.id
 	shares := map[uint16]frost.SignatureShare{}
+	reports := map[uint16][]byte{}
 	evidence := map[uint16][]byte{}
 	culprits, blamed, err := c.collect(ctx, cer, k, func(ev event) error {
 		if ev.env.Round != 2 || ev.env.Protocol != scheme.SignProtocol(suite) {
 			return errors.New("unexpected envelope in round two")
 		}
-		z, err := frost.ParseSignatureShare(suite, ev.env.Payload)
+		z, R, err := frost.ParseShareReport(suite, ev.env.Payload)
 		if err != nil || uint16(z.ID) != ev.env.Sender {
 			return fmt.Errorf("malformed signature share: %v", err)
 		}
 		shares[ev.env.Sender] = z
+		reports[ev.env.Sender] = R
 		evidence[ev.env.Sender] = ev.env.Marshal()
 		return nil
 	}, func() bool { return len(shares) == len(signers) })
@@ -253,10 +255,22 @@ func (c *Coordinator) finishSign(ctx context.Context, cer *ceremony, k *Key, pub
 	}
 	c.cfg.Events.RoundCompleted(protocol, 2, time.Since(round2))
 	list := make([]frost.SignatureShare, 0, len(shares))
+	reported := make([][]byte, 0, len(shares))
 	for _, p := range signers {
 		list = append(list, shares[p.ID])
+		reported = append(reported, reports[p.ID])
 	}
-	sig, err := frost.Aggregate(pub, pkg, list)
+	// The signers report the group commitment they computed, which spares
+	// the coordinator computing it; a wrong report costs it the
+	// computation and the reporter a blame record, nothing else.
+	sig, misreported, err := frost.AggregateReported(pub, pkg, list, reported)
+	for _, id := range misreported {
+		node := cer.nodeOf[uint16(id)]
+		c.cfg.Events.Blamed(node)
+		_ = c.cfg.Store.AddBlame(ctx, &Blame{Time: time.Now().UTC(), Session: sid[:], KeyID: k.ID, Node: node,
+			Round: 2, Reason: "reported a group commitment other than the signing package's", Evidence: evidence[uint16(id)]})
+		c.cfg.Log.Warn("blame", "key", k.ID, "culprit", node, "reason", "wrong group commitment")
+	}
 	if err != nil {
 		var names []string
 		for _, id := range round.Culprits(err) {

@@ -53,9 +53,10 @@ type Config struct {
 	// metrics).
 	Events func(kind, detail string)
 	// Misbehave exists for fault-injection tests only (the daemons never
-	// set it): it may alter each signature share before the node signs and
-	// sends it, to play a malicious node.
-	Misbehave func(*frost.SignatureShare)
+	// set it): it may alter each signature share and the group commitment
+	// reported with it before the node signs and sends them, to play a
+	// malicious node.
+	Misbehave func(z *frost.SignatureShare, commitment *[]byte)
 }
 
 // Node is one share node.

@@ -196,15 +196,15 @@ func (n *Node) signOneRound(ctx context.Context, sid [32]byte, c *wire.Control, 
 			return n.refuse(send, c.Session, c.KeyID, "bad-package", fmt.Errorf("commitment from party %d, not in the announced signer set", cm.ID))
 		}
 	}
-	z, err := frost.Sign(a.share.share, nonces, c.Message, pkg)
+	z, R, err := frost.SignWithCommitment(a.share.share, nonces, c.Message, pkg)
 	if err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "bad-package", err)
 	}
 	if n.cfg.Misbehave != nil {
-		n.cfg.Misbehave(z)
+		n.cfg.Misbehave(z, &R)
 	}
 	hdr := envelope.Header{Session: sid, Protocol: scheme.SignProtocol(suite), Round: signRoundShare, Sender: a.self, Kind: 1}
-	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalSignatureShare(suite, *z))
+	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalShareReport(suite, *z, R))
 	if err != nil {
 		return err
 	}

@@ -160,15 +160,15 @@ func (n *Node) signPackage(ctx context.Context, sid [32]byte, c *wire.Control, s
 	if err, qerr := n.uses.do(ctx, keystore.NonceUse{KeyID: s.keyID, ID: st.nonceID}, false); err != nil || qerr != nil {
 		return n.refuse(send, c.Session, s.keyID, "nonce", errors.Join(err, qerr))
 	}
-	z, err := frost.Sign(st.share.share, st.nonces, st.message, pkg)
+	z, R, err := frost.SignWithCommitment(st.share.share, st.nonces, st.message, pkg)
 	if err != nil {
 		return n.refuse(send, c.Session, s.keyID, "bad-package", err)
 	}
 	if n.cfg.Misbehave != nil {
-		n.cfg.Misbehave(z)
+		n.cfg.Misbehave(z, &R)
 	}
 	hdr := envelope.Header{Session: sid, Protocol: scheme.SignProtocol(s.suite), Round: signRoundShare, Sender: s.self, Kind: 1}
-	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalSignatureShare(s.suite, *z))
+	env, err := envelope.Seal(n.cfg.Identity, nil, hdr, frost.MarshalShareReport(s.suite, *z, R))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package frost
 
 import (
+	"bytes"
 	"crypto/rand"
 	"errors"
 	"slices"
@@ -219,6 +220,72 @@ func TestAggregateNamesInvalidShares(t *testing.T) {
 			_, err = Aggregate(shares[1].Public, pkg, []SignatureShare{zs[0], zs[2]})
 			if got := round.Culprits(err); !slices.Equal(got, []round.PartyID{2, 5}) {
 				t.Fatalf("withheld shares: culprits %v", got)
+			}
+		})
+	}
+}
+
+// TestAggregateReportedNamesMisreports: a signer that reports a wrong group
+// commitment cannot make the aggregator output anything but the package's
+// signature, and is named; invalid shares are still named with honest
+// reports.
+func TestAggregateReportedNamesMisreports(t *testing.T) {
+	for _, s := range []*Suite{Ed25519, Secp256k1, BIP340} {
+		t.Run(s.Name, func(t *testing.T) {
+			shares := runDKG(t, s, 3, 5)
+			pub := shares[1].Public
+			msg := make([]byte, 32)
+			msg[0] = 9
+			signers := []round.PartyID{1, 3, 4}
+			sign := func() ([]SignatureShare, [][]byte, *SigningPackage) {
+				pkg := &SigningPackage{Message: msg}
+				nonces := map[round.PartyID]*Nonces{}
+				for _, id := range signers {
+					n, _ := Commit(rand.Reader, shares[id])
+					nonces[id] = n
+					pkg.Commitments = append(pkg.Commitments, n.Commitment())
+				}
+				var zs []SignatureShare
+				var reported [][]byte
+				for _, id := range signers {
+					z, R, err := SignWithCommitment(shares[id], nonces[id], msg, pkg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					zs, reported = append(zs, *z), append(reported, R)
+				}
+				return zs, reported, pkg
+			}
+			zs, reported, pkg := sign()
+			want, err := Aggregate(pub, pkg, zs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, otherR, _ := sign() // a valid element, another session's R
+			liars := map[string][][]byte{
+				"another session's R":    {reported[0], otherR[0], reported[2]},
+				"all agree on a wrong R": {otherR[0], otherR[0], otherR[0]},
+				"not an element":         {reported[0], reported[1], bytes.Repeat([]byte{0xff}, s.Group.ElementLen())},
+				"wrong length":           {reported[0], reported[1], reported[2][1:]},
+			}
+			wantLiars := map[string][]round.PartyID{
+				"another session's R": {3}, "all agree on a wrong R": {1, 3, 4}, "not an element": {4}, "wrong length": {4},
+			}
+			for name, rep := range liars {
+				sig, mis, err := AggregateReported(pub, pkg, zs, rep)
+				if err != nil || !bytes.Equal(sig, want) || !slices.Equal(mis, wantLiars[name]) {
+					t.Errorf("%s: sig %x (want %x), misreported %v, err %v", name, sig, want, mis, err)
+				}
+			}
+			// Invalid shares are named as by Aggregate.
+			bad := slices.Clone(zs)
+			bad[1].Z = s.Group.NewScalar().Add(zs[1].Z, s.Group.NewScalar().SetUint64(1))
+			sig, mis, err := AggregateReported(pub, pkg, bad, reported)
+			if sig != nil || len(mis) != 0 || !slices.Equal(round.Culprits(err), []round.PartyID{3}) {
+				t.Fatalf("invalid share: sig %x, misreported %v, err %v", sig, mis, err)
+			}
+			if _, _, err := AggregateReported(pub, pkg, zs, reported[:2]); err == nil {
+				t.Fatal("accepted fewer reports than shares")
 			}
 		})
 	}

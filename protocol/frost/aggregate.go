@@ -12,20 +12,100 @@ import (
 var ErrInvalidSignature = errors.New("frost: invalid signature")
 
 // Aggregate verifies every signature share and combines them into a
-// signature (RFC 9591 Sections 5.3 and 5.4). Shares are checked together
-// with a random linear combination; if that fails each is checked alone
-// and the abort names exactly the signers whose shares are invalid.
-// A missing or unexpected share also aborts naming its party.
+// signature (RFC 9591 Sections 5.3 and 5.4). It verifies the aggregate
+// signature first and, only if that fails, each share, so that the abort
+// names exactly the signers whose shares are invalid. A missing or
+// unexpected share also aborts naming its party.
 func Aggregate(pub *PublicKey, pkg *SigningPackage, shares []SignatureShare) ([]byte, error) {
 	sc, err := newSigningContext(pub, pkg)
 	if err != nil {
 		return nil, err
 	}
-	g := pub.Suite.Group
+	byID, err := sharesByID(pkg, shares)
+	if err != nil {
+		return nil, err
+	}
+	return sc.aggregate(pub, byID)
+}
+
+func (sc *signingContext) aggregate(pub *PublicKey, byID map[round.PartyID]group.Scalar) ([]byte, error) {
+	sig, ok := sc.combine(byID)
+	// RFC 9591 Section 5.3: verify the aggregate signature; only when it
+	// fails verify the shares, to name the participants that misbehaved.
+	// One two-point verification replaces the batch share check on the
+	// common path.
+	if ok {
+		return sig, nil
+	}
+	var bad []round.PartyID
+	for _, c := range sc.pkg.Commitments {
+		if !sc.verifyShare(pub, c, byID[c.ID]) {
+			bad = append(bad, c.ID)
+		}
+	}
+	if len(bad) == 0 {
+		return nil, errors.New("frost: aggregate signature does not verify although every share does")
+	}
+	return nil, round.Blame(errors.New("frost: invalid signature share"), nil, bad...)
+}
+
+// AggregateReported is Aggregate for an aggregator whose signers each
+// reported, beside their share, the group commitment R they computed
+// (reported[i] with shares[i], encoded as SignWithCommitment returns it).
+// When the reports agree, the aggregator takes R from them instead of
+// computing it (Section 4.5's multi-scalar multiplication, the costliest
+// step of aggregation) and verifies the combined signature under the group
+// key, which no wrong R can pass: the signature is the one Aggregate would
+// return. When the reports disagree or the signature does not verify, it
+// falls back to Aggregate, and returns in misreported the signers whose
+// report was not the group commitment of the package (whatever the shares
+// gave).
+func AggregateReported(pub *PublicKey, pkg *SigningPackage, shares []SignatureShare, reported [][]byte) (sig []byte, misreported []round.PartyID, err error) {
+	if len(reported) != len(shares) {
+		return nil, nil, errors.New("frost: one reported group commitment per share needed")
+	}
+	byID, err := sharesByID(pkg, shares)
+	if err != nil {
+		return nil, nil, err
+	}
+	agree := len(reported) > 0
+	for _, r := range reported[1:] {
+		agree = agree && string(r) == string(reported[0])
+	}
+	if agree {
+		if R, perr := pub.Suite.Group.ParseElement(reported[0]); perr == nil {
+			if sc, cerr := reportedContext(pub, pkg, R); cerr == nil {
+				if sig, ok := sc.combine(byID); ok {
+					return sig, nil, nil
+				}
+			}
+		}
+	}
+	sc, err := newSigningContext(pub, pkg)
+	if err != nil {
+		return nil, nil, err
+	}
+	want := sc.R.Bytes()
+	for i, r := range reported {
+		if string(r) != string(want) {
+			misreported = append(misreported, shares[i].ID)
+		}
+	}
+	sig, err = sc.aggregate(pub, byID)
+	return sig, misreported, err
+}
+
+// sharesByID maps each signer of the package to its share, or aborts
+// naming the signers whose share is missing, duplicated or unexpected.
+func sharesByID(pkg *SigningPackage, shares []SignatureShare) (map[round.PartyID]group.Scalar, error) {
 	byID := make(map[round.PartyID]group.Scalar, len(shares))
+	signer := make(map[round.PartyID]bool, len(pkg.Commitments))
+	for _, c := range pkg.Commitments {
+		signer[c.ID] = true
+	}
 	var bad []round.PartyID
 	for _, s := range shares {
-		if _, ok := sc.rho[s.ID]; !ok || byID[s.ID] != nil || s.Z == nil {
+		if !signer[s.ID] || byID[s.ID] != nil || s.Z == nil {
 			bad = append(bad, s.ID)
 			continue
 		}
@@ -39,30 +119,21 @@ func Aggregate(pub *PublicKey, pkg *SigningPackage, shares []SignatureShare) ([]
 	if len(bad) > 0 {
 		return nil, round.Blame(errors.New("frost: signature share missing, duplicated or unexpected"), nil, bad...)
 	}
-	z := g.NewScalar()
-	for _, c := range pkg.Commitments {
+	return byID, nil
+}
+
+// combine is Section 5.3's z = Σ z_i (plus the BIP340 tweak term) and the
+// encoded signature (R, z), with whether it verifies under the group key.
+func (sc *signingContext) combine(byID map[round.PartyID]group.Scalar) ([]byte, bool) {
+	z := sc.suite.Group.NewScalar()
+	for _, c := range sc.pkg.Commitments {
 		z.Add(z, byID[c.ID])
 	}
 	if sc.tweakAdd != nil {
 		z.Add(z, sc.tweakAdd)
 	}
 	sig := sc.signature(z)
-	// RFC 9591 Section 5.3: verify the aggregate signature; only when it
-	// fails verify the shares, to name the participants that misbehaved.
-	// One two-point verification replaces the batch share check on the
-	// common path.
-	if Verify(pub.Suite, sc.verKey, pkg.Message, sig) == nil {
-		return sig, nil
-	}
-	for _, c := range pkg.Commitments {
-		if !sc.verifyShare(pub, c, byID[c.ID]) {
-			bad = append(bad, c.ID)
-		}
-	}
-	if len(bad) == 0 {
-		return nil, errors.New("frost: aggregate signature does not verify although every share does")
-	}
-	return nil, round.Blame(errors.New("frost: invalid signature share"), nil, bad...)
+	return sig, Verify(sc.suite, sc.verKey, sc.pkg.Message, sig) == nil
 }
 
 // VerifyShare is RFC 9591 Section 5.4 verify_signature_share for one share.

@@ -76,28 +76,12 @@ func encodeCommitmentList(s *Suite, list []Commitment) []byte {
 }
 
 func newSigningContext(pub *PublicKey, pkg *SigningPackage) (*signingContext, error) {
-	s := pub.Suite
-	g := s.Group
-	if err := checkCommitmentList(pub, pkg.Commitments); err != nil {
+	sc, pkEnc, err := baseContext(pub, pkg)
+	if err != nil {
 		return nil, err
 	}
-	if !s.taproot && pkg.MerkleRoot != nil {
-		return nil, errors.New("frost: a Taproot merkle root given for a non-BIP340 suite")
-	}
-	sc := &signingContext{suite: s, pkg: pkg,
-		nonceSign: g.NewScalar().SetUint64(1),
-		keySign:   g.NewScalar().SetUint64(1),
-		verKey:    pub.Key,
-	}
-	pkEnc := pub.Key.Bytes()
-	if s.taproot {
-		tw, err := taprootTweak(pub.Key, pkg.MerkleRoot)
-		if err != nil {
-			return nil, err
-		}
-		sc.verKey, sc.keySign, sc.tweakAdd = tw.outputKey, tw.keySign, tw.tweakOut
-		pkEnc = group.XOnlyBytes(tw.outputKey)
-	}
+	s := pub.Suite
+	g := s.Group
 	// RFC 9591 Section 4.4, compute_binding_factors.
 	prefix := concat(pkEnc, s.h4(pkg.Message), s.h5(encodeCommitmentList(s, pkg.Commitments)))
 	sc.rho = make(map[round.PartyID]group.Scalar, len(pkg.Commitments))
@@ -132,16 +116,66 @@ func newSigningContext(pub *PublicKey, pkg *SigningPackage) (*signingContext, er
 		sc.nonceSign.Negate(sc.nonceSign)
 	}
 	sc.R = R
-	// Section 4.6, compute_challenge.
-	if s.taproot {
-		sc.c = bip340Challenge(R, sc.verKey, pkg.Message)
-	} else {
-		sc.c = s.h2(R.Bytes(), pkEnc, pkg.Message)
-	}
-	if s.taproot {
-		sc.tweakAdd.Mul(sc.tweakAdd, sc.c)
-	}
+	sc.challenge(pkEnc)
 	return sc, nil
+}
+
+// reportedContext is the part of the signing context an aggregator needs
+// to combine shares and verify the result when it was told the group
+// commitment R (normalised for BIP340) instead of computing it: the
+// challenge and the BIP340 tweak, but no binding factors or Lagrange
+// coefficients, so it cannot verify shares.
+func reportedContext(pub *PublicKey, pkg *SigningPackage, R group.Element) (*signingContext, error) {
+	sc, pkEnc, err := baseContext(pub, pkg)
+	if err != nil {
+		return nil, err
+	}
+	if R.IsIdentity() || (pub.Suite.taproot && !group.IsYEven(R)) {
+		return nil, errors.New("frost: reported group commitment is not a possible one")
+	}
+	sc.R = R
+	sc.challenge(pkEnc)
+	return sc, nil
+}
+
+// baseContext checks the package and derives what does not depend on the
+// group commitment: the key the signature verifies under (BIP341-tweaked
+// for BIP340) and its encoding in the challenge.
+func baseContext(pub *PublicKey, pkg *SigningPackage) (*signingContext, []byte, error) {
+	s := pub.Suite
+	g := s.Group
+	if err := checkCommitmentList(pub, pkg.Commitments); err != nil {
+		return nil, nil, err
+	}
+	if !s.taproot && pkg.MerkleRoot != nil {
+		return nil, nil, errors.New("frost: a Taproot merkle root given for a non-BIP340 suite")
+	}
+	sc := &signingContext{suite: s, pkg: pkg,
+		nonceSign: g.NewScalar().SetUint64(1),
+		keySign:   g.NewScalar().SetUint64(1),
+		verKey:    pub.Key,
+	}
+	pkEnc := pub.Key.Bytes()
+	if s.taproot {
+		tw, err := taprootTweak(pub.Key, pkg.MerkleRoot)
+		if err != nil {
+			return nil, nil, err
+		}
+		sc.verKey, sc.keySign, sc.tweakAdd = tw.outputKey, tw.keySign, tw.tweakOut
+		pkEnc = group.XOnlyBytes(tw.outputKey)
+	}
+	return sc, pkEnc, nil
+}
+
+// challenge is Section 4.6, compute_challenge (BIP340's for that suite),
+// and scales the BIP340 tweak term by it.
+func (sc *signingContext) challenge(pkEnc []byte) {
+	if sc.suite.taproot {
+		sc.c = bip340Challenge(sc.R, sc.verKey, sc.pkg.Message)
+		sc.tweakAdd.Mul(sc.tweakAdd, sc.c)
+		return
+	}
+	sc.c = sc.suite.h2(sc.R.Bytes(), pkEnc, sc.pkg.Message)
 }
 
 // lambda is RFC 9591 Section 4.2 derive_interpolating_value for a signer

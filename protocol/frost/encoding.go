@@ -246,6 +246,28 @@ func ParseSignatureShare(s *Suite, b []byte) (SignatureShare, error) {
 	return z, r.done()
 }
 
+// MarshalShareReport encodes a round-two share followed by the group
+// commitment its signer computed (SignWithCommitment), for an aggregator
+// that uses AggregateReported.
+func MarshalShareReport(s *Suite, z SignatureShare, commitment []byte) []byte {
+	return append(MarshalSignatureShare(s, z), commitment...)
+}
+
+// ParseShareReport decodes MarshalShareReport's encoding: the share, and
+// the reported commitment as bytes of an element's length (AggregateReported
+// parses it only if it uses it).
+func ParseShareReport(s *Suite, b []byte) (SignatureShare, []byte, error) {
+	n := s.Group.ElementLen()
+	if len(b) < n {
+		return SignatureShare{}, nil, errTruncated
+	}
+	z, err := ParseSignatureShare(s, b[:len(b)-n])
+	if err != nil {
+		return SignatureShare{}, nil, err
+	}
+	return z, b[len(b)-n:], nil
+}
+
 func (w writer) publicKey(pk *PublicKey) writer {
 	ids := pk.Parties()
 	w = w.u16(uint16(pk.Threshold)).u16(uint16(len(ids))).el(pk.Key)

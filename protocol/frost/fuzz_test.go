@@ -49,14 +49,15 @@ func FuzzParseCommitment(f *testing.F) {
 }
 
 func FuzzParseSignatureShare(f *testing.F) {
-	f.Add(MarshalSignatureShare(Ed25519, SignatureShare{ID: 3, Z: Ed25519.Group.NewScalar().SetUint64(9)}))
+	z := SignatureShare{ID: 3, Z: Ed25519.Group.NewScalar().SetUint64(9)}
+	f.Add(MarshalSignatureShare(Ed25519, z))
+	f.Add(MarshalShareReport(Ed25519, z, Ed25519.Group.Generator().Bytes()))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		z, err := ParseSignatureShare(Ed25519, b)
-		if err != nil {
-			return
-		}
-		if !bytes.Equal(MarshalSignatureShare(Ed25519, z), b) {
+		if z, err := ParseSignatureShare(Ed25519, b); err == nil && !bytes.Equal(MarshalSignatureShare(Ed25519, z), b) {
 			t.Fatal("re-encoding differs")
+		}
+		if z, r, err := ParseShareReport(Ed25519, b); err == nil && !bytes.Equal(MarshalShareReport(Ed25519, z, r), b) {
+			t.Fatal("share report re-encoding differs")
 		}
 	})
 }

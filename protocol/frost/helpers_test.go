@@ -1,6 +1,7 @@
 package frost
 
 import (
+	"bytes"
 	"crypto/rand"
 	"testing"
 
@@ -82,16 +83,23 @@ func signWith(t testing.TB, shares map[round.PartyID]*KeyShare, signers []round.
 		pkg.Commitments = append(pkg.Commitments, n.Commitment())
 	}
 	var zs []SignatureShare
+	var reported [][]byte
 	for _, id := range signers {
-		z, err := Sign(shares[id], nonces[id], msg, pkg)
+		z, R, err := SignWithCommitment(shares[id], nonces[id], msg, pkg)
 		if err != nil {
 			t.Fatalf("party %d: %v", id, err)
 		}
 		zs = append(zs, *z)
+		reported = append(reported, R)
 	}
 	sig, err := Aggregate(shares[signers[0]].Public, pkg, zs)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// An aggregator told R by the signers makes the same signature.
+	fast, misreported, err := AggregateReported(shares[signers[0]].Public, pkg, zs, reported)
+	if err != nil || len(misreported) != 0 || !bytes.Equal(fast, sig) {
+		t.Fatalf("AggregateReported: %x %v %v, Aggregate: %x", fast, misreported, err, sig)
 	}
 	return sig, pkg
 }

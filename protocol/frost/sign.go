@@ -18,15 +18,23 @@ type SignatureShare struct {
 // whatever the outcome. msg is the message the caller verified it may sign;
 // it must equal pkg.Message.
 func Sign(share *KeyShare, nonces *Nonces, msg []byte, pkg *SigningPackage) (*SignatureShare, error) {
+	z, _, err := SignWithCommitment(share, nonces, msg, pkg)
+	return z, err
+}
+
+// SignWithCommitment is Sign that also returns the group commitment R the
+// signer computed (encoded; normalised to even Y for BIP340), for an
+// aggregator that takes it from the signers (AggregateReported).
+func SignWithCommitment(share *KeyShare, nonces *Nonces, msg []byte, pkg *SigningPackage) (*SignatureShare, []byte, error) {
 	if nonces.used {
-		return nil, ErrNonceReused
+		return nil, nil, ErrNonceReused
 	}
 	defer nonces.Destroy()
 	if nonces.suite != share.Public.Suite {
-		return nil, errors.New("frost: nonces are for another ciphersuite")
+		return nil, nil, errors.New("frost: nonces are for another ciphersuite")
 	}
 	if string(msg) != string(pkg.Message) {
-		return nil, errors.New("frost: signing package carries a different message than the one approved")
+		return nil, nil, errors.New("frost: signing package carries a different message than the one approved")
 	}
 	own := -1
 	for i, c := range pkg.Commitments {
@@ -35,14 +43,14 @@ func Sign(share *KeyShare, nonces *Nonces, msg []byte, pkg *SigningPackage) (*Si
 		}
 	}
 	if own < 0 {
-		return nil, errors.New("frost: own commitment missing from the commitment list")
+		return nil, nil, errors.New("frost: own commitment missing from the commitment list")
 	}
 	if !pkg.Commitments[own].Equal(nonces.commitment) {
-		return nil, errors.New("frost: own commitment altered in the commitment list")
+		return nil, nil, errors.New("frost: own commitment altered in the commitment list")
 	}
 	sc, err := newSigningContext(share.Public, pkg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	g := share.Public.Suite.Group
 	// z_i = nonceSign·(d_i + e_i·ρ_i) + keySign·λ_i·sk_i·c
@@ -54,5 +62,5 @@ func Sign(share *KeyShare, nonces *Nonces, msg []byte, pkg *SigningPackage) (*Si
 	t.Mul(t, sc.keySign)
 	z.Add(z, t)
 	t.Zero()
-	return &SignatureShare{ID: share.ID, Z: z}, nil
+	return &SignatureShare{ID: share.ID, Z: z}, sc.R.Bytes(), nil
 }
