@@ -133,7 +133,12 @@ func (sc *signingContext) combine(byID map[round.PartyID]group.Scalar) ([]byte, 
 		z.Add(z, sc.tweakAdd)
 	}
 	sig := sc.signature(z)
-	return sig, Verify(sc.suite, sc.verKey, sc.pkg.Message, sig) == nil
+	if sc.suite.taproot {
+		return sig, Verify(sc.suite, sc.verKey, sc.pkg.Message, sig) == nil
+	}
+	// Verify without re-parsing R from sig: sc.R is a valid element (a
+	// parsed report or the package's sum) and sc.c its challenge.
+	return sig, verifies(sc.suite.Group, sc.verKey, sc.R, sc.c, z)
 }
 
 // VerifyShare is RFC 9591 Section 5.4 verify_signature_share for one share.
@@ -184,13 +189,17 @@ func Verify(s *Suite, key group.Element, msg, sig []byte) error {
 	if err != nil {
 		return ErrInvalidSignature
 	}
-	c := s.h2(R.Bytes(), key.Bytes(), msg)
-	// z·G − c·PK == R
-	chk := g.NewElement().VarTimeMultiScalarMult(
-		[]group.Scalar{z, g.NewScalar().Negate(c)},
-		[]group.Element{g.Generator(), key})
-	if !chk.Equal(R) {
+	if !verifies(g, key, R, s.h2(R.Bytes(), key.Bytes(), msg), z) {
 		return ErrInvalidSignature
 	}
 	return nil
+}
+
+// verifies is the check of Verify for a parsed signature (R, z) with
+// challenge c: z·G − c·PK == R.
+func verifies(g group.Group, key, R group.Element, c, z group.Scalar) bool {
+	chk := g.NewElement().VarTimeMultiScalarMult(
+		[]group.Scalar{z, g.NewScalar().Negate(c)},
+		[]group.Element{g.Generator(), key})
+	return chk.Equal(R)
 }
