@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/custos-mpc/custos/crypto/group"
 	"github.com/custos-mpc/custos/internal/envelope"
 	"github.com/custos-mpc/custos/internal/keystore"
 	"github.com/custos-mpc/custos/internal/scheme"
@@ -116,11 +117,25 @@ func (n *Node) preprocess(ctx context.Context, sid [32]byte, c *wire.Control, se
 			clear(s.Secret)
 		}
 	}()
+	drawn := make([]*frost.Nonces, 0, c.Count)
+	defer func() {
+		for _, d := range drawn {
+			d.Destroy()
+		}
+	}()
+	points := make([]group.Element, 0, 2*c.Count)
 	for range c.Count {
 		nonces, err := frost.Commit(n.rand(), st.share)
 		if err != nil {
 			return n.refuse(send, c.Session, c.KeyID, "internal", err)
 		}
+		drawn = append(drawn, nonces)
+		points = append(points, nonces.Commitment().Hiding, nonces.Commitment().Binding)
+	}
+	// Both encodings below (stored and published) need the commitments
+	// encoded: one field inversion for the batch instead of one per point.
+	group.EncodeAll(points)
+	for _, nonces := range drawn {
 		b, err := frost.MarshalNonces(nonces)
 		cm := nonces.Commitment()
 		nonces.Destroy()

@@ -396,3 +396,30 @@ func TestIdentifiersMustBeNonzeroAndDistinct(t *testing.T) {
 	_ = shares
 	var _ group.Element
 }
+
+// TestStoredNoncesKeepTheirCommitment: stored nonces carry their
+// commitment; those stored without it (the earlier format) get it
+// recomputed, and both sign the same share.
+func TestStoredNoncesKeepTheirCommitment(t *testing.T) {
+	for _, s := range []*Suite{Ed25519, Secp256k1, BIP340} {
+		shares := runDKG(t, s, 2, 3)
+		n, _ := Commit(rand.Reader, shares[1])
+		b, err := MarshalNonces(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		legacy := b[:len(b)-2*s.Group.ElementLen()]
+		for name, blob := range map[string][]byte{"current": b, "legacy": legacy} {
+			got, err := ParseNonces(blob)
+			if err != nil {
+				t.Fatalf("%s %s: %v", s.Name, name, err)
+			}
+			if !got.Commitment().Equal(n.Commitment()) {
+				t.Fatalf("%s %s: commitment differs", s.Name, name)
+			}
+		}
+		if _, err := ParseNonces(b[:len(b)-1]); err == nil {
+			t.Fatalf("%s: truncated commitment accepted", s.Name)
+		}
+	}
+}
