@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"filippo.io/age"
@@ -242,4 +243,66 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// A version-1 store (one index of every unused nonce and presignature)
+// opens as version 2 with its rows intact, and the presignature queries
+// use the new partial index.
+func TestMigrationToPresignatureOnlyIndex(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	st := openTest(t, path, passSealer(t, "pw"))
+	for _, id := range []string{"p1", "p2"} {
+		if err := st.PutPresignature(ctx, "k", id, []byte("s")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutNonce(ctx, "k", "n1", []byte("s")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.db.Exec(`DROP INDEX one_time_unused_presignatures;
+		CREATE INDEX one_time_unused ON one_time (kind, key_id) WHERE consumed_at IS NULL;
+		UPDATE schema_version SET version = 1`); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	st = openTest(t, path, passSealer(t, "pw"))
+	defer st.Close()
+	var version int
+	if err := st.db.QueryRow(`SELECT version FROM schema_version`).Scan(&version); err != nil || version != SchemaVersion {
+		t.Fatalf("version %d (%v), want %d", version, err, SchemaVersion)
+	}
+	var indexes []string
+	rows, err := st.db.Query(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'one_time' AND sql IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		indexes = append(indexes, name)
+	}
+	if rows.Close(); len(indexes) != 1 || indexes[0] != "one_time_unused_presignatures" {
+		t.Fatalf("indexes on one_time: %q", indexes)
+	}
+	var plan string
+	if err := st.db.QueryRow(`EXPLAIN QUERY PLAN SELECT count(*) FROM one_time
+		WHERE kind = 'presignature' AND key_id = ? AND consumed_at IS NULL`, "k").Scan(new(int), new(int), new(int), &plan); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan, "one_time_unused_presignatures") {
+		t.Errorf("unused presignatures are counted by %q", plan)
+	}
+	if n, err := st.UnusedPresignatures(ctx, "k"); err != nil || n != 2 {
+		t.Fatalf("unused presignatures: %d, %v", n, err)
+	}
+	if sec, err := st.ConsumeNonce(ctx, "k", "n1"); err != nil || string(sec.Bytes()) != "s" {
+		t.Fatalf("consume after migration: %v", err)
+	}
+	if n, err := st.DiscardPresignatures(ctx, "k"); err != nil || n != 2 {
+		t.Fatalf("discard presignatures: %d, %v", n, err)
+	}
 }
