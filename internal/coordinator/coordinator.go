@@ -217,6 +217,7 @@ func (c *Coordinator) Connect(stream grpc.ServerStream) error {
 	c.mu.Unlock()
 	c.cfg.Events.NodesOnline(online)
 	c.cfg.Log.Info("node connected", "node", h.NodeID)
+	c.pool.dropNode(h.NodeID)
 	// A node that missed the outcome of a key refresh learns it now.
 	go c.settleNode(h.NodeID)
 	defer func() {

@@ -31,6 +31,20 @@ func (p *noncePools) size(k poolKey) int {
 	return len(p.pools[k])
 }
 
+// dropNode forgets a node's commitments when it (re)connects: it may have
+// restarted, and the nonces it had consumed ahead of their use (see
+// node.nonceAhead) were lost with its memory, spent on disk. Commitments it
+// publishes afterwards are good.
+func (p *noncePools) dropNode(node string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k := range p.pools {
+		if k.node == node {
+			delete(p.pools, k)
+		}
+	}
+}
+
 // take pops one commitment per signer, or none if any signer has none.
 func (p *noncePools) take(keyID string, signers []wire.Party) []node.PreprocessedCommitment {
 	p.mu.Lock()

@@ -2,9 +2,11 @@ package keystore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -24,6 +26,7 @@ type memoryStore struct {
 	identity *memIdentity
 	shares   map[shareKey]*memShare
 	oneTime  map[oneTimeKey]*memOneTime
+	seq      uint64 // last one_time storage order
 	blobs    map[blobKey][]byte
 }
 
@@ -44,6 +47,7 @@ type oneTimeKey struct{ kind, keyID, id string }
 type memOneTime struct {
 	sealed   []byte
 	consumed bool
+	seq      uint64 // storage order
 }
 
 type blobKey struct{ namespace, name string }
@@ -348,7 +352,8 @@ func (m *memoryStore) putOneTime(kind, keyID, id string, secret []byte) error {
 		}
 		return fmt.Errorf("%s: %w", what, ErrExists)
 	}
-	m.oneTime[k] = &memOneTime{sealed: sealed}
+	m.seq++
+	m.oneTime[k] = &memOneTime{sealed: sealed, seq: m.seq}
 	return nil
 }
 
@@ -401,7 +406,8 @@ func (m *memoryStore) PutNonces(ctx context.Context, nonces []NonceSecret) error
 		seen[k] = true
 	}
 	for i, n := range nonces {
-		m.oneTime[oneTimeKey{kindNonce, n.KeyID, n.ID}] = &memOneTime{sealed: sealed[i]}
+		m.seq++
+		m.oneTime[oneTimeKey{kindNonce, n.KeyID, n.ID}] = &memOneTime{sealed: sealed[i], seq: m.seq}
 	}
 	return nil
 }
@@ -413,6 +419,43 @@ func (m *memoryStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Se
 		secs[i], errs[i] = m.consume(kindNonce, u.KeyID, u.ID)
 	}
 	return secs, errs
+}
+
+func (m *memoryStore) ConsumeNoncesAhead(ctx context.Context, uses []NonceUse, ahead int) ([]*Secret, [][]TakenNonce, []error) {
+	secs, errs := m.ConsumeNonces(ctx, uses)
+	aheads := make([][]TakenNonce, len(uses))
+	if ahead <= 0 || m.lock() != nil {
+		return secs, aheads, errs
+	}
+	defer m.mu.Unlock()
+	ahead = min(ahead, MaxAhead)
+	for i, u := range uses {
+		if errs[i] != nil {
+			continue
+		}
+		from := m.oneTime[oneTimeKey{kindNonce, u.KeyID, u.ID}].seq
+		type cand struct {
+			id  string
+			row *memOneTime
+		}
+		var next []cand
+		for k, row := range m.oneTime {
+			if k.kind == kindNonce && k.keyID == u.KeyID && !row.consumed && row.seq > from {
+				next = append(next, cand{k.id, row})
+			}
+		}
+		slices.SortFunc(next, func(a, b cand) int { return cmp.Compare(a.row.seq, b.row.seq) })
+		for _, c := range next[:min(ahead, len(next))] {
+			sec, err := m.open(c.row.sealed, oneTimeAD(kindNonce, u.KeyID, c.id))
+			if err != nil {
+				continue // left untouched, as ConsumeNonces leaves it
+			}
+			wipe(c.row.sealed)
+			c.row.sealed, c.row.consumed = nil, true
+			aheads[i] = append(aheads[i], TakenNonce{ID: c.id, Secret: sec})
+		}
+	}
+	return secs, aheads, errs
 }
 
 func (m *memoryStore) ConsumePresignatures(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {

@@ -37,7 +37,13 @@ const (
 	// By the rowid the SELECT returned in the same transaction: one B-tree
 	// seek instead of a primary-key index seek and then the row's.
 	sqlConsumeOneTime = `UPDATE one_time SET sealed = NULL, consumed_at = ? WHERE rowid = ? AND consumed_at IS NULL`
-	sqlPutOneTime     = `INSERT INTO one_time (kind, key_id, id, sealed, created_at)
+	// The unused nonces of a key stored after a row: a range of the
+	// table's rowid B-tree, bounded so that a key whose later nonces are
+	// all spent does not scan the rest of the table.
+	sqlNextOneTime = `SELECT rowid, id, sealed FROM one_time
+				WHERE rowid > ? AND rowid <= ? AND kind = ? AND key_id = ? AND consumed_at IS NULL
+				ORDER BY rowid LIMIT ?`
+	sqlPutOneTime = `INSERT INTO one_time (kind, key_id, id, sealed, created_at)
 				VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`
 	sqlRecordNonceUse = `INSERT INTO one_time (kind, key_id, id, sealed, created_at, consumed_at)
 				VALUES (?, ?, ?, NULL, ?, ?) ON CONFLICT DO NOTHING`
@@ -47,7 +53,7 @@ const (
 // must run outside any transaction: the store has one connection.
 func (st *sqliteStore) prepare(ctx context.Context) error {
 	st.stmts = map[string]*sql.Stmt{}
-	for _, q := range []string{sqlSelectOneTime, sqlConsumeOneTime, sqlRecordNonceUse, sqlPutOneTime} {
+	for _, q := range []string{sqlSelectOneTime, sqlConsumeOneTime, sqlNextOneTime, sqlRecordNonceUse, sqlPutOneTime} {
 		s, err := st.db.PrepareContext(ctx, q)
 		if err != nil {
 			return fmt.Errorf("keystore: open: prepare: %w", err)
@@ -588,7 +594,7 @@ func (st *sqliteStore) putOneTime(ctx context.Context, kind, keyID, id string, s
 
 // consume is the at-most-once primitive for one id (see consumeMany).
 func (st *sqliteStore) consume(ctx context.Context, kind, keyID, id string) (*Secret, error) {
-	secs, errs := st.consumeMany(ctx, kind, []NonceUse{{KeyID: keyID, ID: id}})
+	secs, _, errs := st.consumeMany(ctx, kind, []NonceUse{{KeyID: keyID, ID: id}}, 0)
 	return secs[0], errs[0]
 }
 
@@ -624,21 +630,34 @@ func (st *sqliteStore) PutNonces(ctx context.Context, nonces []NonceSecret) erro
 }
 
 func (st *sqliteStore) ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
-	return st.consumeMany(ctx, kindNonce, uses)
+	secs, _, errs := st.consumeMany(ctx, kindNonce, uses, 0)
+	return secs, errs
+}
+
+func (st *sqliteStore) ConsumeNoncesAhead(ctx context.Context, uses []NonceUse, ahead int) ([]*Secret, [][]TakenNonce, []error) {
+	return st.consumeMany(ctx, kindNonce, uses, min(max(ahead, 0), MaxAhead))
 }
 
 func (st *sqliteStore) ConsumePresignatures(ctx context.Context, uses []NonceUse) ([]*Secret, []error) {
-	return st.consumeMany(ctx, kindPresign, uses)
+	secs, _, errs := st.consumeMany(ctx, kindPresign, uses, 0)
+	return secs, errs
 }
+
+// aheadWindow bounds the rowids sqlNextOneTime looks through after a
+// consumed row: several preprocessing batches of other keys.
+const aheadWindow = 16 * 1024
 
 // consumeMany is the at-most-once primitive. Inside one immediate
 // transaction it reads each row, refuses a missing or consumed one, opens
 // the secret (so a blob that does not open leaves its row untouched),
-// erases it and records the consumption. Secrets are returned only after
+// erases it and records the consumption, then does the same for up to
+// ahead unused rows of the same kind and key stored after it (aheads[i]).
+// Secrets are returned only after
 // Commit has returned, which with WAL and synchronous=FULL means every
 // consumption is on disk; if the commit fails, none is handed out.
-func (st *sqliteStore) consumeMany(ctx context.Context, kind string, uses []NonceUse) ([]*Secret, []error) {
+func (st *sqliteStore) consumeMany(ctx context.Context, kind string, uses []NonceUse, ahead int) ([]*Secret, [][]TakenNonce, []error) {
 	secs := make([]*Secret, len(uses))
+	aheads := make([][]TakenNonce, len(uses))
 	errs := make([]error, len(uses))
 	for i, u := range uses {
 		if err := validOneTime(u.KeyID, u.ID, nil); err != nil {
@@ -682,11 +701,20 @@ func (st *sqliteStore) consumeMany(ctx context.Context, kind string, uses []Nonc
 				continue
 			}
 			secs[i] = sec
+			if ahead > 0 {
+				if aheads[i], err = st.consumeAhead(ctx, tx, kind, u.KeyID, rowid, ahead, now); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		for i := range uses {
+			for _, t := range aheads[i] { // not durable either
+				t.Secret.Destroy()
+			}
+			aheads[i] = nil
 			if secs[i] != nil { // not durable: never hand it out
 				secs[i].Destroy()
 				secs[i] = nil
@@ -696,7 +724,57 @@ func (st *sqliteStore) consumeMany(ctx context.Context, kind string, uses []Nonc
 			}
 		}
 	}
-	return secs, errs
+	return secs, aheads, errs
+}
+
+// consumeAhead consumes, inside tx, up to ahead unused rows of kind and
+// keyID stored after the row after. A row whose blob does not open is
+// left untouched, as consumeMany leaves it.
+func (st *sqliteStore) consumeAhead(ctx context.Context, tx *sql.Tx, kind, keyID string, after int64, ahead int, now int64) ([]TakenNonce, error) {
+	type row struct {
+		rowid  int64
+		id     string
+		sealed []byte
+	}
+	rows, err := st.stmt(ctx, tx, sqlNextOneTime).QueryContext(ctx, after, after+aheadWindow, kind, keyID, ahead)
+	if err != nil {
+		return nil, err
+	}
+	var next []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.rowid, &r.id, &r.sealed); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		next = append(next, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	upd := st.stmt(ctx, tx, sqlConsumeOneTime)
+	var out []TakenNonce
+	for _, r := range next {
+		sec, err := st.open(r.sealed, oneTimeAD(kind, keyID, r.id))
+		if err != nil {
+			continue
+		}
+		res, err := upd.ExecContext(ctx, now, r.rowid)
+		if err != nil {
+			sec.Destroy()
+			for _, t := range out {
+				t.Secret.Destroy()
+			}
+			return nil, err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			sec.Destroy()
+			continue
+		}
+		out = append(out, TakenNonce{ID: r.id, Secret: sec})
+	}
+	return out, nil
 }
 
 // consumeError is one use's error; built only on the failure path.

@@ -63,6 +63,15 @@ type Store interface {
 	// commit): each result is the nonce's secret, returned only after the
 	// commit, or that nonce's own error (ErrNotFound, ErrNonceUsed).
 	ConsumeNonces(ctx context.Context, uses []NonceUse) ([]*Secret, []error)
+	// ConsumeNoncesAhead is ConsumeNonces where each use that succeeds
+	// also takes, in the same transaction, up to ahead further unused
+	// nonces of its key stored after it (in storage order), consumed like
+	// it and returned in aheads[i]. A node spends preprocessed nonces in
+	// about the order it published them: taking the next ones with the
+	// first makes one durable write per ahead+1 nonces instead of one per
+	// signature. Whatever it returns is consumed on disk, so a crash can
+	// lose nonces taken ahead and not yet spent, never offer them again.
+	ConsumeNoncesAhead(ctx context.Context, uses []NonceUse, ahead int) (secs []*Secret, aheads [][]TakenNonce, errs []error)
 	// PutPresignature and ConsumePresignature are the same for CGGMP
 	// presignatures, in their own id space.
 	PutPresignature(ctx context.Context, keyID, presigID string, secret []byte) error
@@ -115,6 +124,15 @@ var (
 
 // NonceUse names one nonce of one key.
 type NonceUse struct{ KeyID, ID string }
+
+// TakenNonce is a nonce ConsumeNoncesAhead consumed ahead of its use.
+type TakenNonce struct {
+	ID     string
+	Secret *Secret
+}
+
+// MaxAhead bounds ConsumeNoncesAhead's ahead.
+const MaxAhead = 256
 
 // NonceSecret is a nonce to store.
 type NonceSecret struct {

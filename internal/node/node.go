@@ -69,6 +69,7 @@ type Node struct {
 
 	uses     *groupCommit[keystore.NonceUse, error]
 	consumes *groupCommit[keystore.NonceUse, consumed]
+	taken    *takenNonces // FROST nonces consumed ahead of their use
 	presigs  *groupCommit[keystore.NonceUse, consumed]
 
 	lastFrame atomic.Int64 // unix nanoseconds of the last frame handled
@@ -109,12 +110,14 @@ func New(cfg Config) (*Node, error) {
 	if cfg.Events == nil {
 		cfg.Events = func(string, string) {}
 	}
+	taken := &takenNonces{}
 	return &Node{
 		cfg:       cfg,
+		taken:     taken,
 		guard:     envelope.NewGuard(envelope.GuardConfig{Lookahead: 2}),
 		wideGuard: envelope.NewGuard(envelope.GuardConfig{Lookahead: 12}),
 		uses:      newUseLog(cfg.Store),
-		consumes:  newConsumeLog(cfg.Store),
+		consumes:  newConsumeLog(cfg.Store, taken),
 		sessions:  make(map[[32]byte]*session),
 		shares:    make(map[string]*storedShare),
 		pending:   make(map[string]*pendingKeygen),

@@ -166,12 +166,18 @@ func (n *Node) preprocess(ctx context.Context, sid [32]byte, c *wire.Control, se
 }
 
 // signOneRound answers a one-round signing request: the verification gate,
-// then the durable consumption of the named nonce, then the share.
+// then the durable consumption of the named nonce (or of a run of nonces
+// starting with it, whose next ones wait in memory, consumed, for the
+// requests to come), then the share.
 func (n *Node) signOneRound(ctx context.Context, sid [32]byte, c *wire.Control, send Send) error {
+	use := keystore.NonceUse{KeyID: c.KeyID, ID: c.NonceID}
 	// Tell the group commit a consumption is coming, so that a commit
-	// starting meanwhile waits for it and one fsync serves both.
-	n.consumes.expect()
-	announced := true
+	// starting meanwhile waits for it and one fsync serves both; a nonce
+	// consumed ahead needs no commit.
+	announced := !n.taken.has(use)
+	if announced {
+		n.consumes.expect()
+	}
 	defer func() {
 		if announced {
 			n.consumes.abandon()
@@ -185,8 +191,14 @@ func (n *Node) signOneRound(ctx context.Context, sid [32]byte, c *wire.Control, 
 	if c.NonceID == "" {
 		return n.refuse(send, c.Session, c.KeyID, "bad-request", errors.New("no nonce id"))
 	}
-	announced = false
-	got, qerr := n.consumes.do(ctx, keystore.NonceUse{KeyID: c.KeyID, ID: c.NonceID}, true)
+	var got consumed
+	var qerr error
+	if sec := n.taken.take(use); sec != nil {
+		got = consumed{secret: sec}
+	} else {
+		got, qerr = n.consumes.do(ctx, use, announced)
+		announced = false // do withdrew the announcement
+	}
 	if qerr != nil || got.err != nil {
 		return n.refuse(send, c.Session, c.KeyID, "nonce", errors.Join(got.err, qerr))
 	}

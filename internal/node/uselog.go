@@ -158,14 +158,9 @@ func newUseLog(st keystore.Store) *groupCommit[keystore.NonceUse, error] {
 	}}
 }
 
-func newConsumeLog(st keystore.Store) *groupCommit[keystore.NonceUse, consumed] {
+func newConsumeLog(st keystore.Store, taken *takenNonces) *groupCommit[keystore.NonceUse, consumed] {
 	return &groupCommit[keystore.NonceUse, consumed]{linger: defaultLinger, apply: func(uses []keystore.NonceUse) []consumed {
-		secs, errs := st.ConsumeNonces(context.Background(), uses)
-		out := make([]consumed, len(uses))
-		for i := range out {
-			out[i] = consumed{secs[i], errs[i]}
-		}
-		return out
+		return consumeAhead(st, taken, uses)
 	}}
 }
 

@@ -32,6 +32,7 @@ func Run(t *testing.T, newStore func(t *testing.T) keystore.Store) {
 		{"concurrent consumers of one presignature: exactly one wins", func(t *testing.T, s keystore.Store) { testConcurrentConsume(t, presigOps(s)) }},
 		{"nonce uses are recorded once, in batches", testRecordNonceUses},
 		{"nonces are stored and consumed in batches, each once", testNonceBatches},
+		{"nonces taken ahead are the next stored ones of the key, consumed with the first", testNoncesAhead},
 		{"unused presignatures are counted", testUnusedPresignatures},
 		{"discarding a key's presignatures consumes exactly its unused ones", testDiscardPresignatures},
 		{"presignatures are consumed in batches, each once", testPresignatureBatches},
@@ -447,4 +448,44 @@ func testNonceBatches(t *testing.T, s keystore.Store) {
 	_, errs = s.ConsumeNonces(ctx, []keystore.NonceUse{{KeyID: "k", ID: "1"}})
 	wantErr(t, "a nonce consumed by an earlier batch", errs[0], keystore.ErrNonceUsed)
 	wantErr(t, "storing a consumed id again", s.PutNonces(ctx, []keystore.NonceSecret{{KeyID: "k", ID: "1", Secret: []byte("z")}}), keystore.ErrExists)
+}
+
+func testNoncesAhead(t *testing.T, s keystore.Store) {
+	ctx := context.Background()
+	put := func(key string, ids ...string) {
+		var ns []keystore.NonceSecret
+		for _, id := range ids {
+			ns = append(ns, keystore.NonceSecret{KeyID: key, ID: id, Secret: []byte("secret " + key + id)})
+		}
+		must(t, "put "+key, s.PutNonces(ctx, ns))
+	}
+	// Storage order, not id order; another key's batch in between.
+	put("k", "e", "d", "c")
+	put("other", "x", "y")
+	put("k", "b", "a")
+	_, errs := s.ConsumeNonces(ctx, []keystore.NonceUse{{KeyID: "k", ID: "c"}})
+	must(t, "consume c", errs[0])
+	secs, aheads, errs := s.ConsumeNoncesAhead(ctx, []keystore.NonceUse{{KeyID: "k", ID: "d"}, {KeyID: "k", ID: "zz"}, {KeyID: "other", ID: "y"}}, 2)
+	must(t, "consume d ahead", errs[0])
+	wantSecret(t, "nonce d", secs[0], []byte("secret kd"))
+	// After d: c is spent, so b and a (the limit is 2).
+	if len(aheads[0]) != 2 || aheads[0][0].ID != "b" || aheads[0][1].ID != "a" {
+		t.Fatalf("taken ahead of d: %v", aheads[0])
+	}
+	wantSecret(t, "nonce b ahead", aheads[0][0].Secret, []byte("secret kb"))
+	wantErr(t, "an unknown nonce", errs[1], keystore.ErrNotFound)
+	if len(aheads[1]) != 0 {
+		t.Fatal("nonces taken ahead of a failed use")
+	}
+	must(t, "consume y ahead", errs[2])
+	if len(aheads[2]) != 0 {
+		t.Fatalf("taken ahead of the other key's last nonce: %v", aheads[2])
+	}
+	// Taken ahead means consumed: never handed out again.
+	_, errs = s.ConsumeNonces(ctx, []keystore.NonceUse{{KeyID: "k", ID: "a"}, {KeyID: "k", ID: "b"}, {KeyID: "k", ID: "e"}})
+	wantErr(t, "a nonce taken ahead", errs[0], keystore.ErrNonceUsed)
+	wantErr(t, "a nonce taken ahead", errs[1], keystore.ErrNonceUsed)
+	must(t, "e, stored before d, is still there", errs[2])
+	_, errs = s.ConsumeNonces(ctx, []keystore.NonceUse{{KeyID: "other", ID: "x"}})
+	must(t, "the other key's nonce before y", errs[0])
 }
