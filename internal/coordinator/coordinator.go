@@ -354,8 +354,9 @@ func (c *Coordinator) control(node string, ctl *wire.Control) bool {
 	if cn == nil {
 		return false
 	}
-	fr, err := wire.EncodeJSON(wire.FrameControl, ctl)
+	fr, err := wire.EncodeControl(ctl)
 	if err != nil {
+		c.cfg.Log.Error("cannot encode a control", "node", node, "kind", ctl.Kind, "err", err)
 		return false
 	}
 	return c.sendTo(cn, fr)

@@ -108,12 +108,11 @@ func TestECDSAKeyThroughTheCoordinator(t *testing.T) {
 	replayed := map[string]bool{} // nodes sent a replayed presignature id
 	events := &nodeEvents{m: map[string][]string{}}
 	tamper := func(to string, fr []byte) [][]byte {
-		f, err := wire.ParseFrame(fr)
-		if !replay.Load() || err != nil || f.Type != wire.FrameControl {
+		if !replay.Load() {
 			return [][]byte{fr}
 		}
-		var c wire.Control
-		if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != wire.ControlSignECDSA || c.PresignID == "" {
+		c, ok := controlOf(fr)
+		if !ok || c.Kind != wire.ControlSignECDSA || c.PresignID == "" {
 			return [][]byte{fr}
 		}
 		replayedMu.Lock()
@@ -121,7 +120,7 @@ func TestECDSAKeyThroughTheCoordinator(t *testing.T) {
 		replayedMu.Unlock()
 		c.Session = make([]byte, 32)
 		rand.Read(c.Session)
-		again, _ := wire.EncodeJSON(wire.FrameControl, &c)
+		again, _ := wire.EncodeControl(c)
 		return [][]byte{fr, again}
 	}
 	pools := &poolEvents{sizes: map[string][]int{}}

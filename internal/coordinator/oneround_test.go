@@ -88,7 +88,7 @@ func TestNodesRefuseAPreprocessedNonceTwice(t *testing.T) {
 		}
 		if id, seen := firstNonce[to]; seen {
 			c.NonceID = id // replay the first nonce
-			out, _ := wire.EncodeJSON(wire.FrameControl, c)
+			out, _ := wire.EncodeControl(c)
 			return [][]byte{out}
 		}
 		firstNonce[to] = c.NonceID
@@ -122,9 +122,9 @@ func controlOf(fr []byte) (*wire.Control, bool) {
 	if err != nil || f.Type != wire.FrameControl {
 		return nil, false
 	}
-	var c wire.Control
-	if wire.DecodeJSON(f.Body, &c) != nil {
+	c, err := wire.ParseControl(f.Body)
+	if err != nil {
 		return nil, false
 	}
-	return &c, true
+	return c, true
 }

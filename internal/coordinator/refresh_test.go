@@ -39,16 +39,12 @@ func (tc *testCluster) addPrimes(t *testing.T, offset int) {
 // editControl returns the frame with its control edited, if it carries a
 // control of the given kind, and the frame unchanged otherwise.
 func editControl(t *testing.T, fr []byte, kind string, edit func(c *wire.Control)) [][]byte {
-	f, err := wire.ParseFrame(fr)
-	if err != nil || f.Type != wire.FrameControl {
+	c, ok := controlOf(fr)
+	if !ok || c.Kind != kind {
 		return [][]byte{fr}
 	}
-	var c wire.Control
-	if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != kind {
-		return [][]byte{fr}
-	}
-	edit(&c)
-	out, err := wire.EncodeJSON(wire.FrameControl, &c)
+	edit(c)
+	out, err := wire.EncodeControl(c)
 	if err != nil {
 		t.Error(err)
 	}
@@ -218,12 +214,10 @@ func TestECDSARefreshCommitsOnANodeThatWasDownAtCommit(t *testing.T) {
 	var dropCommit atomic.Bool
 	var tc *testCluster
 	tamper := func(to string, fr []byte) [][]byte {
-		f, err := wire.ParseFrame(fr)
-		if !dropCommit.Load() || to != "node-3" || err != nil || f.Type != wire.FrameControl {
+		if !dropCommit.Load() || to != "node-3" {
 			return [][]byte{fr}
 		}
-		var c wire.Control
-		if wire.DecodeJSON(f.Body, &c) == nil && c.Kind == wire.ControlCommitEpoch {
+		if c, ok := controlOf(fr); ok && c.Kind == wire.ControlCommitEpoch {
 			go tc.cancel["node-3"]()
 			return nil
 		}

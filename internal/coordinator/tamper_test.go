@@ -153,18 +153,17 @@ func TestSignersRefuseATamperedPackage(t *testing.T) {
 	tc := newTestClusterWith(t, 5, clusterOptions{events: events, tamper: func(to string, fr []byte) [][]byte {
 		armed.Lock()
 		defer armed.Unlock()
-		f, err := wire.ParseFrame(fr)
-		if !active || err != nil || f.Type != wire.FrameControl {
+		if !active {
 			return [][]byte{fr}
 		}
-		var c wire.Control
-		if wire.DecodeJSON(f.Body, &c) != nil || c.Kind != wire.ControlSignPackage {
+		c, ok := controlOf(fr)
+		if !ok || c.Kind != wire.ControlSignPackage {
 			return [][]byte{fr}
 		}
 		// Flip a byte of the message inside the package (after the
 		// version, suite and 4-byte length).
 		c.Package[6] ^= 1
-		out, _ := wire.EncodeJSON(wire.FrameControl, &c)
+		out, _ := wire.EncodeControl(c)
 		return [][]byte{out}
 	}})
 	info, err := tc.admin.CreateKey(ctx, &wire.CreateKeyRequest{KeyID: "k", Scheme: "frost-ed25519", Threshold: 3})

@@ -54,7 +54,7 @@ func (h *voteHarness) control(c *wire.Control) *wire.Status {
 	h.t.Helper()
 	c.Session = make([]byte, 32)
 	c.KeyID = "k"
-	fr, err := wire.EncodeJSON(wire.FrameControl, c)
+	fr, err := wire.EncodeControl(c)
 	if err != nil {
 		h.t.Fatal(err)
 	}

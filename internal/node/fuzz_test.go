@@ -67,11 +67,25 @@ func FuzzHandleFrame(f *testing.F) {
 			Parties: []wire.Party{{ID: 1, Node: "node-1"}, {ID: 2, Node: "node-2"}, {ID: 3, Node: "node-3"}}},
 		{Kind: wire.ControlSignCommit, Session: sid, KeyID: "k", Bundle: []byte("CSBN"), Message: []byte("m")},
 		{Kind: wire.ControlSignPackage, Session: sid, KeyID: "k", Package: []byte{1, 1}},
+		{Kind: wire.ControlSignOneRound, Session: sid, KeyID: "k", Bundle: []byte("CSBN"), Message: []byte("m"),
+			Package: []byte{1, 1}, NonceID: "00112233445566778899aabbccddeeff",
+			Parties: []wire.Party{{ID: 1, Node: "node-1"}, {ID: 2, Node: "node-2"}}},
+		{Kind: wire.ControlPreprocess, Session: sid, KeyID: "k", Count: 4},
+		{Kind: wire.ControlPresign, Session: sid, KeyID: "k", Path: []uint32{0, 1}, Epoch: 1,
+			Parties: []wire.Party{{ID: 1, Node: "node-1"}, {ID: 2, Node: "node-2"}}},
+		{Kind: wire.ControlCommitEpoch, Session: sid, KeyID: "k", Epoch: 1, Refresh: sid,
+			Votes: []wire.EpochVote{{Node: "node-2", Vote: wire.VoteStored, Signature: make([]byte, 64)}}},
 		{Kind: wire.ControlCancel, Session: sid},
 	} {
-		b, _ := wire.EncodeJSON(wire.FrameControl, c)
+		b, err := wire.EncodeControl(c)
+		if err != nil {
+			f.Fatal(err)
+		}
 		f.Add(b)
 	}
+	// A JSON control (the encoding before version 1) is dropped.
+	legacy, _ := wire.EncodeJSON(wire.FrameControl, map[string]any{"kind": wire.ControlCancel, "session": sid})
+	f.Add(legacy)
 	f.Add(append([]byte{1, wire.FrameEnvelope, 1}, make([]byte, 40)...))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		send := func(fr []byte) error {

@@ -155,12 +155,12 @@ func (n *Node) HandleFrame(ctx context.Context, raw []byte, send Send) error {
 	}
 	switch f.Type {
 	case wire.FrameControl:
-		var c wire.Control
-		if err := wire.DecodeJSON(f.Body, &c); err != nil {
+		c, err := wire.ParseControl(f.Body)
+		if err != nil {
 			n.cfg.Log.Warn("dropped malformed control", "err", err)
 			return nil
 		}
-		return n.control(ctx, &c, send)
+		return n.control(ctx, c, send)
 	case wire.FrameEnvelope:
 		env, err := envelope.Parse(f.Body)
 		if err != nil {

@@ -139,13 +139,7 @@ func sessionKey(raw []byte) ([]byte, bool) {
 		}
 		return f.Body[1 : 1+envelope.SessionSize], true
 	case wire.FrameControl:
-		var c struct {
-			Session []byte `json:"session"`
-		}
-		if err := jsonUnmarshalLoose(f.Body, &c); err != nil || len(c.Session) != 32 {
-			return nil, false
-		}
-		return c.Session, true
+		return wire.ControlSession(f.Body)
 	}
 	return nil, false
 }

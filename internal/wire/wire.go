@@ -156,7 +156,9 @@ func EpochVoteMessage(keyID string, epoch uint64, attempt []byte, vote string) [
 	return append(out, vote...)
 }
 
-// Control is a request from the coordinator.
+// Control is a request from the coordinator, sent in a binary encoding
+// (EncodeControl, ParseControl; the JSON tags are those of the encoding
+// before it).
 type Control struct {
 	Kind      string  `json:"kind"`
 	Session   []byte  `json:"session"` // 32 bytes
@@ -225,7 +227,7 @@ type Status struct {
 	Vote *EpochVote `json:"vote,omitempty"`
 }
 
-// EncodeJSON makes a frame from a JSON-encodable control, hello or status.
+// EncodeJSON makes a frame from a JSON-encodable hello or status.
 func EncodeJSON(t byte, v any) ([]byte, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
