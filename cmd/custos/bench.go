@@ -195,11 +195,12 @@ coordinator instead (admin flags and --authorization-key needed).`,
 			fmt.Fprintf(cmd.ErrOrStderr(), "\n")
 			fmt.Fprintf(out, "%s %d-of-%d, concurrency %d, %.0fs: %d signatures (%d errors), %.1f sig/s, p50 %.2f ms, p99 %.2f ms, max RSS %.1f MiB\n",
 				res.Scheme, res.Threshold, res.Parties, res.Concurrency, res.DurationS, res.Signatures, res.Errors, res.SigPerS, res.P50Ms, res.P99Ms, res.MaxRSSMB)
+			fmt.Fprintf(out, "  latency p90 %.2f ms, p99.9 %.2f ms, max %.2f ms\n", res.P90Ms, res.P999Ms, res.MaxMs)
 			if scheme.IsECDSA(res.Scheme) {
 				fmt.Fprintf(out, "  %d online signings from pooled presignatures, %d full signings\n", res.Presigned, res.Signatures-res.Presigned)
 			}
 			for _, p := range res.Processes {
-				fmt.Fprintf(out, "  %-12s RSS %.1f → %.1f MiB (peak %.1f)\n", p.Name, p.StartMB, p.EndMB, p.PeakMB)
+				fmt.Fprintf(out, "  %-12s RSS %.1f → %.1f MiB (peak %.1f), over the run: %v\n", p.Name, p.StartMB, p.EndMB, p.PeakMB, p.SamplesMB)
 			}
 			return nil
 		},

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,9 @@ type ProcessMemory struct {
 	StartMB float64 `json:"rss_start_mb"`
 	EndMB   float64 `json:"rss_end_mb"`
 	PeakMB  float64 `json:"rss_peak_mb"`
+	// SamplesMB is the resident memory every tenth of the run, from its
+	// start to its end: flat or not, at a glance.
+	SamplesMB []float64 `json:"rss_samples_mb,omitempty"`
 }
 
 // ClusterResult is the JSON object of `custos bench cluster --json`.
@@ -59,6 +63,9 @@ type ClusterResult struct {
 	SigPerS     float64 `json:"sig_per_s"`
 	P50Ms       float64 `json:"p50_ms"`
 	P99Ms       float64 `json:"p99_ms"`
+	P90Ms       float64 `json:"p90_ms"`
+	P999Ms      float64 `json:"p999_ms"`
+	MaxMs       float64 `json:"max_ms"`
 	MaxRSSMB    float64 `json:"max_rss_mb"`
 	// ECDSA: signatures made online from a pooled presignature (the rest
 	// were full signings, when the pool ran dry).
@@ -155,7 +162,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 	mem := map[string]*ProcessMemory{}
 	if lc != nil {
 		for _, m := range lc.Memory() {
-			mem[m.Name] = &ProcessMemory{Name: m.Name, StartMB: m.RSSMiB}
+			mem[m.Name] = &ProcessMemory{Name: m.Name, StartMB: m.RSSMiB, SamplesMB: []float64{math.Round(m.RSSMiB*10) / 10}}
 		}
 	}
 	var (
@@ -169,6 +176,29 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 	runCtx, cancel := context.WithTimeout(ctx, cfg.Duration)
 	defer cancel()
 	start := time.Now()
+	var samplers sync.WaitGroup
+	if lc != nil {
+		samplers.Add(1)
+		go func() {
+			defer samplers.Done()
+			tick := time.NewTicker(cfg.Duration / 10)
+			defer tick.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-tick.C:
+					for _, m := range lc.Memory() {
+						mu.Lock()
+						if pm := mem[m.Name]; pm != nil {
+							pm.SamplesMB = append(pm.SamplesMB, math.Round(m.RSSMiB*10)/10)
+						}
+						mu.Unlock()
+					}
+				}
+			}
+		}()
+	}
 	for w := 0; w < cfg.Concurrency; w++ {
 		wg.Add(1)
 		go func() {
@@ -208,6 +238,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	samplers.Wait()
 	if len(latencies) == 0 {
 		return nil, errors.New("bench: no signature completed")
 	}
@@ -217,6 +248,8 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 		DurationS: elapsed.Seconds(), Signatures: count.Load(), Errors: errs.Load(),
 		SigPerS: float64(count.Load()) / elapsed.Seconds(),
 		P50Ms:   ms(latencies[len(latencies)/2]), P99Ms: ms(latencies[(len(latencies)*99)/100]),
+		P90Ms: ms(latencies[(len(latencies)*90)/100]), P999Ms: ms(latencies[(len(latencies)*999)/1000]),
+		MaxMs:     ms(latencies[len(latencies)-1]),
 		Presigned: presigned.Load()}
 	if lc != nil {
 		for _, m := range lc.Memory() {
@@ -225,6 +258,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 				pm = &ProcessMemory{Name: m.Name}
 			}
 			pm.EndMB, pm.PeakMB = m.RSSMiB, m.PeakRSSMiB
+			pm.SamplesMB = append(pm.SamplesMB, math.Round(m.RSSMiB*10)/10)
 			res.MaxRSSMB = max(res.MaxRSSMB, m.PeakRSSMiB)
 			res.Processes = append(res.Processes, *pm)
 		}
