@@ -311,10 +311,7 @@ func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 		t.Fatal(err)
 	}
 	// node-2 turns malicious: every share it sends is off by one.
-	tc.cancel["node-2"]()
-	tc.waitOffline(t, "node-2")
-	tc.mkNode("node-2", func(z *frost.SignatureShare, _ *[]byte) { z.Z.Add(z.Z, frost.Ed25519.Group.NewScalar().SetUint64(1)) })
-	tc.waitOnline(t, 5)
+	tc.turn(t, "node-2", func(z *frost.SignatureShare, _ *[]byte) { z.Z.Add(z.Z, frost.Ed25519.Group.NewScalar().SetUint64(1)) })
 	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
 		msg := []byte(fmt.Sprintf("transfer %d", i))
 		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
@@ -331,24 +328,39 @@ func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 			t.Fatalf("attempt %d blamed %v", resp.Attempts, resp.Blamed)
 		}
 	}
-	// The blame record names node-2 with its signed share envelope as
-	// evidence that anyone can check against node-2's identity.
-	blames, err := tc.store.Blames(ctx, info.KeyID)
+	tc.wantBlames(t, info.KeyID, "node-2", "invalid signature share")
+}
+
+// wantBlames checks that key's blame records all name node for reason
+// (a substring), each with node's signed envelope as evidence that anyone
+// can check against node's identity.
+func (tc *testCluster) wantBlames(t *testing.T, key, node, reason string) {
+	t.Helper()
+	blames, err := tc.store.Blames(context.Background(), key)
 	if err != nil || len(blames) == 0 {
 		t.Fatalf("no blame recorded: %v", err)
 	}
 	for _, b := range blames {
-		if b.Node != "node-2" || b.Reason != "invalid signature share" {
+		if b.Node != node || !strings.Contains(b.Reason, reason) {
 			t.Fatalf("blame %+v", b)
 		}
 		env, err := envelope.Parse(b.Evidence)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := envelope.Open(env, tc.roster["node-2"].Identity, nil); err != nil {
-			t.Fatalf("evidence is not node-2's signed envelope: %v", err)
+		if _, err := envelope.Open(env, tc.roster[node].Identity, nil); err != nil {
+			t.Fatalf("evidence is not %s's signed envelope: %v", node, err)
 		}
 	}
+}
+
+// turn restarts node name with misbehave as its fault injection.
+func (tc *testCluster) turn(t *testing.T, name string, misbehave func(*frost.SignatureShare, *[]byte)) {
+	t.Helper()
+	tc.cancel[name]()
+	tc.waitOffline(t, name)
+	tc.mkNode(name, misbehave)
+	tc.waitOnline(t, len(tc.cancel))
 }
 
 // TestWrongGroupCommitmentIsBlamed: signers report the group commitment
@@ -362,10 +374,7 @@ func TestWrongGroupCommitmentIsBlamed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc.cancel["node-2"]()
-	tc.waitOffline(t, "node-2")
-	tc.mkNode("node-2", func(_ *frost.SignatureShare, R *[]byte) { *R = frost.Ed25519.Group.Generator().Bytes() })
-	tc.waitOnline(t, 5)
+	tc.turn(t, "node-2", func(_ *frost.SignatureShare, R *[]byte) { *R = frost.Ed25519.Group.Generator().Bytes() })
 	signed := false
 	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
 		msg := []byte(fmt.Sprintf("transfer %d", i))
@@ -381,22 +390,7 @@ func TestWrongGroupCommitmentIsBlamed(t *testing.T) {
 	if !signed {
 		t.Fatal("node-2 never signed")
 	}
-	blames, err := tc.store.Blames(ctx, info.KeyID)
-	if err != nil || len(blames) == 0 {
-		t.Fatalf("no blame recorded: %v", err)
-	}
-	for _, b := range blames {
-		if b.Node != "node-2" || !strings.Contains(b.Reason, "group commitment") {
-			t.Fatalf("blame %+v", b)
-		}
-		env, err := envelope.Parse(b.Evidence)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := envelope.Open(env, tc.roster["node-2"].Identity, nil); err != nil {
-			t.Fatalf("evidence is not node-2's signed envelope: %v", err)
-		}
-	}
+	tc.wantBlames(t, info.KeyID, "node-2", "group commitment")
 }
 
 func TestSilentNodeIsTimedOutAndAnotherQuorumSigns(t *testing.T) {
@@ -408,10 +402,7 @@ func TestSilentNodeIsTimedOutAndAnotherQuorumSigns(t *testing.T) {
 	}
 	// node-4 stays connected but stops answering in round two (longer
 	// than the round timeout).
-	tc.cancel["node-4"]()
-	tc.waitOffline(t, "node-4")
-	tc.mkNode("node-4", func(*frost.SignatureShare, *[]byte) { time.Sleep(3 * time.Second) })
-	tc.waitOnline(t, 5)
+	tc.turn(t, "node-4", func(*frost.SignatureShare, *[]byte) { time.Sleep(3 * time.Second) })
 	msg := make([]byte, 32)
 	for i := 0; i < 4; i++ {
 		rand.Read(msg)

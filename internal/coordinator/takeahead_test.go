@@ -47,10 +47,7 @@ func TestRestartedNodeLosesOnlyNoncesTakenAhead(t *testing.T) {
 	for i := range 3 {
 		sign(i)
 	}
-	tc.cancel["node-2"]()
-	tc.waitOffline(t, "node-2")
-	tc.mkNode("node-2", nil)
-	tc.waitOnline(t, 3)
+	tc.turn(t, "node-2", nil)
 	for i := 3; i < 8; i++ { // the first refills node-2's pool (two rounds meanwhile)
 		sign(i)
 	}
