@@ -21,11 +21,10 @@ func testNode(t testing.TB) *Node {
 	return n
 }
 
-// testNodeIDs returns node-1 of a three-node roster and every node's
-// identity.
-func testNodeIDs(t testing.TB) (*Node, map[string]*envelope.Identity) {
+// memoryStore is an empty memory keystore.
+func memoryStore(t testing.TB) keystore.Store {
 	t.Helper()
-	pass, _ := sealer.NewPassphrase([]byte("fuzz"))
+	pass, _ := sealer.NewPassphrase([]byte("test"))
 	s, err := sealer.NewPassphraseSealer(pass, sealer.TestArgon2)
 	if err != nil {
 		t.Fatal(err)
@@ -34,6 +33,14 @@ func testNodeIDs(t testing.TB) (*Node, map[string]*envelope.Identity) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// testNodeIDs returns node-1 of a three-node roster and every node's
+// identity.
+func testNodeIDs(t testing.TB) (*Node, map[string]*envelope.Identity) {
+	t.Helper()
+	st := memoryStore(t)
 	var entries []roster.Entry
 	var self *envelope.Identity
 	ids := map[string]*envelope.Identity{}

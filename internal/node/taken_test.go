@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/custos-mpc/custos/internal/keystore"
-	"github.com/custos-mpc/custos/internal/sealer"
 )
 
 // TestNoncesTakenAhead: the first request consumes a run of nonces, the
@@ -81,15 +80,7 @@ func TestTakenNoncesAreBounded(t *testing.T) {
 // n01... in storage order, nonce i's secret being the byte i.
 func nonceStore(t *testing.T, n int) keystore.Store {
 	t.Helper()
-	pass, _ := sealer.NewPassphrase([]byte("taken-ahead"))
-	s, err := sealer.NewPassphraseSealer(pass, sealer.TestArgon2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := keystore.NewMemory(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := memoryStore(t)
 	var ns []keystore.NonceSecret
 	for i := range n {
 		ns = append(ns, keystore.NonceSecret{KeyID: "k", ID: fmt.Sprintf("n%02d", i), Secret: []byte{byte(i)}})
