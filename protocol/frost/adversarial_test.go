@@ -188,23 +188,11 @@ func TestAggregateNamesInvalidShares(t *testing.T) {
 			shares := runDKG(t, s, 3, 5)
 			msg := make([]byte, 32)
 			signers := []round.PartyID{1, 2, 4, 5}
-			pkg := &SigningPackage{Message: msg}
-			nonces := map[round.PartyID]*Nonces{}
-			for _, id := range signers {
-				n, _ := Commit(rand.Reader, shares[id])
-				nonces[id] = n
-				pkg.Commitments = append(pkg.Commitments, n.Commitment())
-			}
-			var zs []SignatureShare
-			for _, id := range signers {
-				z, err := Sign(shares[id], nonces[id], msg, pkg)
-				if err != nil {
-					t.Fatal(err)
-				}
+			zs, _, pkg := signShares(t, shares, signers, msg, nil)
+			for i, id := range signers {
 				if id == 2 || id == 5 {
-					z.Z.Add(z.Z, s.Group.NewScalar().SetUint64(1))
+					zs[i].Z.Add(zs[i].Z, s.Group.NewScalar().SetUint64(1))
 				}
-				zs = append(zs, *z)
 			}
 			sig, err := Aggregate(shares[1].Public, pkg, zs)
 			if sig != nil {
@@ -237,31 +225,12 @@ func TestAggregateReportedNamesMisreports(t *testing.T) {
 			msg := make([]byte, 32)
 			msg[0] = 9
 			signers := []round.PartyID{1, 3, 4}
-			sign := func() ([]SignatureShare, [][]byte, *SigningPackage) {
-				pkg := &SigningPackage{Message: msg}
-				nonces := map[round.PartyID]*Nonces{}
-				for _, id := range signers {
-					n, _ := Commit(rand.Reader, shares[id])
-					nonces[id] = n
-					pkg.Commitments = append(pkg.Commitments, n.Commitment())
-				}
-				var zs []SignatureShare
-				var reported [][]byte
-				for _, id := range signers {
-					z, R, err := SignWithCommitment(shares[id], nonces[id], msg, pkg)
-					if err != nil {
-						t.Fatal(err)
-					}
-					zs, reported = append(zs, *z), append(reported, R)
-				}
-				return zs, reported, pkg
-			}
-			zs, reported, pkg := sign()
+			zs, reported, pkg := signShares(t, shares, signers, msg, nil)
 			want, err := Aggregate(pub, pkg, zs)
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, otherR, _ := sign() // a valid element, another session's R
+			_, otherR, _ := signShares(t, shares, signers, msg, nil) // a valid element, another session's R
 			liars := map[string][][]byte{
 				"another session's R":    {reported[0], otherR[0], reported[2]},
 				"all agree on a wrong R": {otherR[0], otherR[0], otherR[0]},

@@ -72,6 +72,23 @@ func runDKG(t testing.TB, s *Suite, threshold, n int) map[round.PartyID]*KeyShar
 // signWith runs both signing rounds for the given signers and aggregates.
 func signWith(t testing.TB, shares map[round.PartyID]*KeyShare, signers []round.PartyID, msg, merkleRoot []byte) ([]byte, *SigningPackage) {
 	t.Helper()
+	zs, reported, pkg := signShares(t, shares, signers, msg, merkleRoot)
+	sig, err := Aggregate(shares[signers[0]].Public, pkg, zs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An aggregator told R by the signers makes the same signature.
+	fast, misreported, err := AggregateReported(shares[signers[0]].Public, pkg, zs, reported)
+	if err != nil || len(misreported) != 0 || !bytes.Equal(fast, sig) {
+		t.Fatalf("AggregateReported: %x %v %v, Aggregate: %x", fast, misreported, err, sig)
+	}
+	return sig, pkg
+}
+
+// signShares runs both signing rounds for signers on msg and returns each
+// signer's share and reported group commitment, and the package.
+func signShares(t testing.TB, shares map[round.PartyID]*KeyShare, signers []round.PartyID, msg, merkleRoot []byte) ([]SignatureShare, [][]byte, *SigningPackage) {
+	t.Helper()
 	pkg := &SigningPackage{Message: msg, MerkleRoot: merkleRoot}
 	nonces := map[round.PartyID]*Nonces{}
 	for _, id := range signers {
@@ -89,17 +106,7 @@ func signWith(t testing.TB, shares map[round.PartyID]*KeyShare, signers []round.
 		if err != nil {
 			t.Fatalf("party %d: %v", id, err)
 		}
-		zs = append(zs, *z)
-		reported = append(reported, R)
+		zs, reported = append(zs, *z), append(reported, R)
 	}
-	sig, err := Aggregate(shares[signers[0]].Public, pkg, zs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// An aggregator told R by the signers makes the same signature.
-	fast, misreported, err := AggregateReported(shares[signers[0]].Public, pkg, zs, reported)
-	if err != nil || len(misreported) != 0 || !bytes.Equal(fast, sig) {
-		t.Fatalf("AggregateReported: %x %v %v, Aggregate: %x", fast, misreported, err, sig)
-	}
-	return sig, pkg
+	return zs, reported, pkg
 }
