@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"time"
 
 	"github.com/spf13/cobra"
 )
@@ -20,6 +21,18 @@ func main() {
 				defer pprof.StopCPUProfile()
 			}
 		}
+	}
+	// CUSTOS_HEAPPROFILE_DIR: a heap profile every five seconds (what
+	// stays live; daemons are often stopped by a signal).
+	if dir := os.Getenv("CUSTOS_HEAPPROFILE_DIR"); dir != "" {
+		go func() {
+			for range time.Tick(5 * time.Second) {
+				if f, err := os.Create(filepath.Join(dir, fmt.Sprintf("custos-%d.heap", os.Getpid()))); err == nil {
+					_ = pprof.Lookup("heap").WriteTo(f, 0)
+					f.Close()
+				}
+			}
+		}()
 	}
 	if err := newRoot().Execute(); err != nil {
 		pprof.StopCPUProfile()
