@@ -11,11 +11,11 @@ import (
 // ErrInvalidSignature is returned by Verify.
 var ErrInvalidSignature = errors.New("frost: invalid signature")
 
-// Aggregate verifies every signature share and combines them into a
-// signature (RFC 9591 Sections 5.3 and 5.4). It verifies the aggregate
-// signature first and, only if that fails, each share, so that the abort
-// names exactly the signers whose shares are invalid. A missing or
-// unexpected share also aborts naming its party.
+// Aggregate combines the signature shares into a signature and verifies
+// it (RFC 9591 Section 5.3); only if it does not verify does it check each
+// share (Section 5.4), so that the abort names exactly the signers whose
+// shares are invalid. A missing or unexpected share also aborts naming its
+// party.
 func Aggregate(pub *PublicKey, pkg *SigningPackage, shares []SignatureShare) ([]byte, error) {
 	sc, err := newSigningContext(pub, pkg)
 	if err != nil {
