@@ -38,9 +38,11 @@ const (
 	// seek instead of a primary-key index seek and then the row's.
 	sqlConsumeOneTime = `UPDATE one_time SET sealed = NULL, consumed_at = ? WHERE rowid = ? AND consumed_at IS NULL`
 	// The unused nonces of a key stored after a row: a range of the
-	// table's rowid B-tree, bounded so that a key whose later nonces are
-	// all spent does not scan the rest of the table.
-	sqlNextOneTime = `SELECT rowid, id, sealed FROM one_time
+	// table's rowid B-tree (NOT INDEXED: by the primary key SQLite would
+	// read every nonce the key ever had, and sort them), bounded so that a
+	// key whose later nonces are all spent does not scan the rest of the
+	// table.
+	sqlNextOneTime = `SELECT rowid, id, sealed FROM one_time NOT INDEXED
 				WHERE rowid > ? AND rowid <= ? AND kind = ? AND key_id = ? AND consumed_at IS NULL
 				ORDER BY rowid LIMIT ?`
 	sqlPutOneTime = `INSERT INTO one_time (kind, key_id, id, sealed, created_at)
