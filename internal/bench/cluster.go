@@ -181,22 +181,15 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 		samplers.Add(1)
 		go func() {
 			defer samplers.Done()
-			tick := time.NewTicker(cfg.Duration / 10)
-			defer tick.Stop()
-			for {
-				select {
-				case <-runCtx.Done():
-					return
-				case <-tick.C:
-					for _, m := range lc.Memory() {
-						mu.Lock()
-						if pm := mem[m.Name]; pm != nil {
-							pm.SamplesMB = append(pm.SamplesMB, math.Round(m.RSSMiB*10)/10)
-						}
-						mu.Unlock()
+			every(runCtx, cfg.Duration/10, func() {
+				for _, m := range lc.Memory() {
+					mu.Lock()
+					if pm := mem[m.Name]; pm != nil {
+						pm.SamplesMB = append(pm.SamplesMB, math.Round(m.RSSMiB*10)/10)
 					}
+					mu.Unlock()
 				}
-			}
+			})
 		}()
 	}
 	for w := 0; w < cfg.Concurrency; w++ {
@@ -223,18 +216,7 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 		}()
 	}
 	if cfg.Progress != nil {
-		go func() {
-			tick := time.NewTicker(time.Second)
-			defer tick.Stop()
-			for {
-				select {
-				case <-runCtx.Done():
-					return
-				case <-tick.C:
-					cfg.Progress(time.Since(start), count.Load())
-				}
-			}
-		}()
+		go every(runCtx, time.Second, func() { cfg.Progress(time.Since(start), count.Load()) })
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
@@ -265,4 +247,18 @@ func Cluster(ctx context.Context, cfg ClusterConfig) (*ClusterResult, error) {
 		sort.Slice(res.Processes, func(i, j int) bool { return res.Processes[i].Name < res.Processes[j].Name })
 	}
 	return res, nil
+}
+
+// every calls fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	tick := time.NewTicker(d)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+			fn()
+		}
+	}
 }
