@@ -314,13 +314,7 @@ func TestInvalidShareIsBlamedAndExcludedFromTheRetry(t *testing.T) {
 	tc.turn(t, "node-2", func(z *frost.SignatureShare, _ *[]byte) { z.Z.Add(z.Z, frost.Ed25519.Group.NewScalar().SetUint64(1)) })
 	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
 		msg := []byte(fmt.Sprintf("transfer %d", i))
-		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ed25519.Verify(resp.PublicKey, msg, resp.Signature) {
-			t.Fatal("bad signature")
-		}
+		resp := tc.signEd25519(t, info.KeyID, msg)
 		if slices.Contains(resp.Signers, "node-2") {
 			t.Fatal("the malicious node is among the final signers")
 		}
@@ -354,6 +348,20 @@ func (tc *testCluster) wantBlames(t *testing.T, key, node, reason string) {
 	}
 }
 
+// signEd25519 signs msg with key through the admin API and checks the
+// signature with crypto/ed25519.
+func (tc *testCluster) signEd25519(t *testing.T, key string, msg []byte) *wire.SignResponse {
+	t.Helper()
+	resp, err := tc.admin.Sign(context.Background(), &wire.SignRequest{KeyID: key, Message: msg, Bundle: tc.bundle(t, key, msg)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ed25519.Verify(resp.PublicKey, msg, resp.Signature) {
+		t.Fatalf("crypto/ed25519 rejects the signature of %q", msg)
+	}
+	return resp
+}
+
 // turn restarts node name with misbehave as its fault injection.
 func (tc *testCluster) turn(t *testing.T, name string, misbehave func(*frost.SignatureShare, *[]byte)) {
 	t.Helper()
@@ -378,11 +386,8 @@ func TestWrongGroupCommitmentIsBlamed(t *testing.T) {
 	signed := false
 	for i := 0; i < 6; i++ { // enough rotations that node-2 is picked
 		msg := []byte(fmt.Sprintf("transfer %d", i))
-		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ed25519.Verify(resp.PublicKey, msg, resp.Signature) || resp.Attempts != 1 {
+		resp := tc.signEd25519(t, info.KeyID, msg)
+		if resp.Attempts != 1 {
 			t.Fatalf("signature %x after %d attempts", resp.Signature, resp.Attempts)
 		}
 		signed = signed || slices.Contains(resp.Signers, "node-2")

@@ -2,7 +2,6 @@ package coordinator_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"fmt"
 	"testing"
 
@@ -28,13 +27,7 @@ func TestRestartedNodeLosesOnlyNoncesTakenAhead(t *testing.T) {
 	sign := func(i int) {
 		t.Helper()
 		msg := []byte(fmt.Sprintf("run %d", i))
-		resp, err := tc.admin.Sign(ctx, &wire.SignRequest{KeyID: info.KeyID, Message: msg, Bundle: tc.bundle(t, info.KeyID, msg)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !ed25519.Verify(resp.PublicKey, msg, resp.Signature) {
-			t.Fatal("bad signature")
-		}
+		resp := tc.signEd25519(t, info.KeyID, msg)
 		if resp.Attempts != 1 {
 			t.Fatalf("signature %d took %d attempts (blamed %v)", i, resp.Attempts, resp.Blamed)
 		}
